@@ -1,0 +1,98 @@
+"""Settings for every part of Bardling, read from ``BARDLING_*`` variables (and an optional TOML file).
+
+One object, built once at start-up and passed down: modules never read the environment
+themselves, so tests can run several differently-configured bots in one process.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from artifact.paths import default_data_dir
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_MODELS_DIR = PROJECT_ROOT / "exported_models"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="BARDLING_",
+        extra="ignore",
+        toml_file=os.environ.get("BARDLING_CONFIG_FILE", "bardling.toml"),
+    )
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str | None = None  # default: SQLite file under data_dir
+    models_dir: Path | None = None  # retrained versions; default: data_dir / "models"
+    bundled_models_dir: Path = BUNDLED_MODELS_DIR
+    corpora_dir: Path | None = None  # verified local copies of the named corpora
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+
+    discord_token: SecretStr | None = None
+    discord_shard_count: int | None = None
+    discord_shard_ids: list[int] | None = None
+    telegram_token: SecretStr | None = None
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_listen: str = "0.0.0.0"
+    telegram_webhook_port: int = 8443
+
+    admins: list[str] = Field(default_factory=list)  # "telegram:123", "discord:456", "console:local"
+
+    rate_limit_per_minute: float = 10.0  # token-bucket refill
+    rate_limit_burst: int = 5
+    max_seed_chars: int = 500
+
+    engine_max_batch: int = 64
+    engine_max_queue: int = 1024
+    engine_threads: int = 0  # 0: sized to the machine
+
+    metrics_port: int | None = None  # /healthz and /metrics; None: off
+    log_level: str = "INFO"
+
+    @field_validator("admins", "discord_shard_ids", mode="before")
+    @classmethod
+    def _split_csv(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    # ----------------------------------------------------------------- derived paths
+    @property
+    def resolved_models_dir(self) -> Path:
+        return self.models_dir or self.data_dir / "models"
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'bardling.db'}"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.data_dir / "runs"
+
+    @property
+    def corpus_cache_dir(self) -> Path:
+        return self.data_dir / "corpora"
+
+    def is_admin(self, user_key: str) -> bool:
+        return user_key in self.admins

@@ -1,0 +1,1 @@
+"""Inference on ONNX Runtime: model registry, sessions, sampling, continuous batching."""

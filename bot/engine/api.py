@@ -1,0 +1,89 @@
+"""What the rest of the bot may know about the engine: requests, results, errors, the protocol.
+
+The command core depends on this module only, never on ONNX Runtime details, so it can be
+tested and reasoned about apart from how generation is executed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+
+class EngineError(Exception):
+    """Base class; ``str(err)`` is a short message fit to show a user."""
+
+
+class UnknownModelError(EngineError):
+    pass
+
+
+class ModelUnavailableError(EngineError):
+    """The model exists but cannot be served (tampered, broken, failed to load)."""
+
+
+class BusyError(EngineError):
+    """The generation queue is full: the caller should try again shortly."""
+
+
+class InvalidRequestError(EngineError):
+    pass
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    temperature: float = 0.8
+    top_k: int | None = None
+    top_p: float | None = 0.95
+    max_tokens: int = 400
+    max_lines: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """Everything that determines a text: (model version, seed text, params, rng seed)."""
+
+    model: str
+    seed_text: str = ""
+    params: SamplingParams | None = None  # None: the model's manifest defaults
+    rng_seed: int | None = None  # None: the engine draws one and reports it
+    version: str | None = None  # None: the active version
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    text: str  # seed text (as the model saw it) + generated continuation
+    continuation: str
+    model: str
+    model_version: str
+    seed_text: str
+    rng_seed: int
+    params: SamplingParams
+    dropped: list[str] = field(default_factory=list)  # seed symbols outside the vocabulary
+    tokens: int = 0
+    latency_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    version: str
+    kind: str  # "verse" | "names" | "prose"
+    description: str
+    metrics: dict[str, Any]
+    previous_versions: list[str] = field(default_factory=list)
+    provider: str | None = None  # execution provider actually in use, once loaded
+
+
+class Generator(Protocol):
+    """The engine as the command core sees it."""
+
+    async def generate(self, request: GenerationRequest) -> GenerationResult: ...
+
+    def stream(self, request: GenerationRequest) -> AsyncIterator[str]: ...
+
+    def models(self) -> list[ModelInfo]: ...
