@@ -32,6 +32,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str | None = None  # default: SQLite file under data_dir
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"  # FULL: also survive power loss (fsync/write)
     models_dir: Path | None = None  # retrained versions; default: data_dir / "models"
     bundled_models_dir: Path = BUNDLED_MODELS_DIR
     corpora_dir: Path | None = None  # verified local copies of the named corpora
@@ -51,10 +52,24 @@ class Settings(BaseSettings):
     rate_limit_per_minute: float = 10.0  # token-bucket refill
     rate_limit_burst: int = 5
     max_seed_chars: int = 500
+    default_poem_model: str = "shakespeare"  # when absent, the first verse (then prose) model
+    default_names_model: str = "dinos"  # when absent, the first names model
+    forget_confirm_minutes: int = 5
 
     engine_max_batch: int = 64
     engine_max_queue: int = 1024
     engine_threads: int = 0  # 0: sized to the machine
+
+    # Retraining jobs (bot/jobs, docs/retraining.md)
+    retrain_worker: bool = True  # run queued jobs in this process (one at a time per data dir)
+    retrain_time_limit_minutes: float = 120.0  # a job still going after this is killed and fails
+    retrain_tolerance: float = 0.02  # nats/token a new version may lose to the served one and still go live
+    retrain_max_upload_bytes: int = 10_000_000  # corpus files attached to /retrain
+    retrain_threads: int = 0  # PyTorch threads for training; 0: every core but one
+    retrain_nice: int = 10  # training runs at lower CPU priority so replies stay quick
+    retrain_command: list[str] = Field(default_factory=list)  # runs `train`/`export`; empty: bardling
+    retrain_poll_s: float = 1.0  # how often a running job's progress and cancel flag are read
+    retrain_notice_every_s: float = 15.0  # progress notices at most this often (and every 10 %)
 
     metrics_port: int | None = None  # /healthz and /metrics; None: off
     log_level: str = "INFO"

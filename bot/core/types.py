@@ -50,7 +50,7 @@ class ParamSpec:
 
     name: str
     description: str
-    type: str = "str"  # "str" | "int" | "float"
+    type: str = "str"  # "str" | "int" | "float" | "attachment" (an uploaded file: Invocation.attachment)
     required: bool = False
     min_value: float | None = None
     max_value: float | None = None

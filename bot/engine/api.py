@@ -76,7 +76,9 @@ class ModelInfo:
     description: str
     metrics: dict[str, Any]
     previous_versions: list[str] = field(default_factory=list)
+    previous_metrics: dict[str, dict[str, Any]] = field(default_factory=dict)  # by version, for /models
     provider: str | None = None  # execution provider actually in use, once loaded
+    defaults: SamplingParams | None = None  # the manifest's sampling settings; user overrides start here
 
 
 class Generator(Protocol):

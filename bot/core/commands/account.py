@@ -1,0 +1,82 @@
+"""/history, /show, /forget: what the bot keeps about a user, and deleting all of it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.core.args import Args
+from bot.core.commands.params import ID_REQUIRED
+from bot.core.context import Context
+from bot.core.errors import UserError
+from bot.core.generation import footer, show
+from bot.core.lookup import reachable
+from bot.core.registry import Command, Registry
+from bot.core.text import plural, snippet
+from bot.core.types import CommandSpec, ParamSpec, Reply
+from bot.storage import account, generations
+from bot.storage.models import utcnow
+
+HISTORY_SIZE = 10
+FORGET = "forget"
+
+
+async def history(ctx: Context, args: Args) -> Reply:
+    user_id = await ctx.known_user_id()
+    rows = [] if user_id is None else await generations.latest(ctx.storage, user_id, limit=HISTORY_SIZE)
+    if not rows:
+        return Reply("Nothing made yet — try /poem or /dinoname.")
+    lines = [f"Your last {plural(len(rows), 'generation')}:", ""]
+    lines += [f"#{r.id} /{r.command} · {r.model} — {snippet(r.text)}" for r in rows]
+    lines += ["", "See one in full: /show <id>"]
+    return Reply("\n".join(lines))
+
+
+async def show_one(ctx: Context, args: Args) -> Reply:
+    generation_id = args.integer("id")
+    assert generation_id is not None  # required parameter
+    row = await reachable(ctx, generation_id)
+    return show(row.id, row.text, footer(row))
+
+
+async def forget(ctx: Context, args: Args) -> Reply:
+    word = args.text("confirm").strip().lower()
+    if word not in ("", "confirm"):
+        raise UserError("Usage: /forget, then /forget confirm")
+    user_id = await ctx.known_user_id()
+    minutes = ctx.settings.forget_confirm_minutes
+    if user_id is None:
+        return Reply("Bardling stores nothing about you.")
+    if not word:
+        held = await account.holdings(ctx.storage, user_id)
+        await account.request_confirmation(
+            ctx.storage, user_id, FORGET, utcnow() + timedelta(minutes=minutes)
+        )
+        return Reply(
+            f"This deletes everything Bardling stores about you: {plural(held.generations, 'generation')} "
+            f"and {plural(held.favourites, 'favourite')}. To go ahead, send /forget confirm "
+            f"within {plural(minutes, 'minute')}."
+        )
+    if not await account.consume_confirmation(ctx.storage, user_id, FORGET, utcnow()):
+        raise UserError(
+            f"Nothing to confirm — send /forget first, then /forget confirm within {minutes} min."
+        )
+    gone = await account.forget(ctx.storage, user_id)
+    return Reply(
+        f"Done: deleted {plural(gone.generations, 'generation')} and {plural(gone.favourites, 'favourite')}. "
+        "Bardling no longer knows you."
+    )
+
+
+def register(registry: Registry) -> None:
+    registry.add(Command(CommandSpec("history", "Your recent generations"), history))
+    registry.add(Command(CommandSpec("show", "Show a generation in full", [ID_REQUIRED]), show_one))
+    registry.add(
+        Command(
+            CommandSpec(
+                "forget",
+                "Delete everything Bardling stores about you (asks first)",
+                [ParamSpec("confirm", "Type “confirm” to go ahead")],
+            ),
+            forget,
+        )
+    )

@@ -1,0 +1,113 @@
+"""/retrain, /jobs, /job, /cancel, /rollback: admins improve the models without a deploy.
+
+All admin-only (the core refuses anyone else before a handler runs, so nothing is queued). The
+work is ``bot.jobs.service.JobService``'s; this module turns arguments into calls and results into
+replies. ``bardling jobs`` sends the same commands through the core, so chat and CLI share it all.
+"""
+
+from __future__ import annotations
+
+from bot.core.args import Args
+from bot.core.context import Context
+from bot.core.errors import UserError
+from bot.core.registry import Command, Registry
+from bot.core.types import Button, CommandSpec, ParamSpec, Reply
+from bot.jobs.options import OPTIONS, describe
+from bot.jobs.service import JobService
+from bot.jobs.text import job_line, job_status
+
+JOB_ID = ParamSpec("id", "A job number, as /jobs lists it", type="int", required=True, min_value=1)
+RETRAIN_PARAMS = [
+    ParamSpec("model", "A model to retrain, or a new name with a text file attached", required=True),
+    *(
+        ParamSpec(o.name, o.description, o.type, min_value=o.min_value, max_value=o.max_value)
+        for o in OPTIONS
+    ),
+]
+
+
+def _service(ctx: Context) -> JobService:
+    service = ctx.services.jobs
+    if service is None:
+        raise UserError("Retraining is not available in this bot.")
+    return service
+
+
+def job_buttons(job_id: int) -> list[Button]:
+    arg = str(job_id)
+    return [Button("📊 Status", "job", arg), Button("⏹ Cancel", "cancel", arg)]
+
+
+async def retrain(ctx: Context, args: Args) -> Reply:
+    chosen = {o.name: args.values.get(o.name) for o in OPTIONS}
+    submitted = await _service(ctx).submit(
+        args.text("model"),
+        chosen,
+        attachment=ctx.inv.attachment,
+        requested_by=ctx.inv.user_key,
+        notify_platform=ctx.inv.platform,
+        notify_chat_id=ctx.inv.chat_id,
+    )
+    job = submitted.job
+    params = job.params
+    source = "an uploaded text" if params.get("new_model") and "/" in params["corpus"] else params["corpus"]
+    wait = f" ({submitted.ahead} ahead of it)" if submitted.ahead else ""
+    return Reply(
+        f"Job #{job.id} queued{wait}: train {job.model} on {source} — {describe(params['settings'])}.\n"
+        f"Progress will appear here. /job {job.id} shows it, /cancel {job.id} stops it.",
+        buttons=job_buttons(job.id),
+    )
+
+
+async def list_jobs(ctx: Context, args: Args) -> Reply:
+    rows = await _service(ctx).list()
+    if not rows:
+        return Reply("No retraining jobs yet — start one with /retrain <model> steps:300")
+    return Reply("\n".join(["Recent jobs:", *(job_line(job) for job in rows)]))
+
+
+async def show_job(ctx: Context, args: Args) -> Reply:
+    job_id = args.integer("id")
+    assert job_id is not None  # required parameter
+    job = await _service(ctx).get(job_id)
+    buttons = job_buttons(job.id) if job.state in ("queued", "running") else []
+    return Reply(job_status(job), buttons=buttons)
+
+
+async def cancel(ctx: Context, args: Args) -> Reply:
+    job_id = args.integer("id")
+    assert job_id is not None  # required parameter
+    job = await _service(ctx).cancel(job_id, by=ctx.inv.user_key)
+    return Reply(f"Job #{job.id} ({job.model}) cancelled; the served model is unchanged.")
+
+
+async def rollback(ctx: Context, args: Args) -> Reply:
+    done = await _service(ctx).rollback(args.text("model"), args.text("version") or None)
+    if done.version == done.previous:
+        return Reply(f"{done.model} already serves version {done.version}.")
+    return Reply(f"{done.model} now serves version {done.version} (was {done.previous}).")
+
+
+def register(registry: Registry) -> None:
+    def admin(name: str, description: str, params: list[ParamSpec]) -> CommandSpec:
+        return CommandSpec(name, description, params, admin_only=True)
+
+    registry.add(
+        Command(admin("retrain", "Train a new version of a model (admins)", RETRAIN_PARAMS), retrain)
+    )
+    registry.add(Command(admin("jobs", "Recent retraining jobs (admins)", []), list_jobs))
+    registry.add(Command(admin("job", "A retraining job's progress (admins)", [JOB_ID]), show_job))
+    registry.add(Command(admin("cancel", "Stop a retraining job (admins)", [JOB_ID]), cancel))
+    registry.add(
+        Command(
+            admin(
+                "rollback",
+                "Serve an earlier version of a model (admins)",
+                [
+                    ParamSpec("model", "Which model", required=True, autocomplete_models=True),
+                    ParamSpec("version", "Which version (default: the one served before)"),
+                ],
+            ),
+            rollback,
+        )
+    )

@@ -1,0 +1,68 @@
+"""What a command handler gets: the invocation, the bot's services, and the caller's identity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.config import Settings
+from bot.core.types import Invocation
+from bot.engine.api import Generator
+from bot.storage import Storage, users
+
+if TYPE_CHECKING:
+    from bot.core.core import CommandCore
+    from bot.jobs.service import JobService
+
+
+@dataclass
+class Services:
+    """Everything commands use; a new command group adds its service here (e.g. a job manager)."""
+
+    settings: Settings
+    storage: Storage
+    engine: Generator
+    jobs: JobService | None = None  # admin retraining; None where the engine cannot swap versions
+
+
+class Context:
+    def __init__(self, core: CommandCore, inv: Invocation, *, is_admin: bool) -> None:
+        self.core = core
+        self.inv = inv
+        self.is_admin = is_admin
+        self._user_id: int | None = None
+
+    @property
+    def services(self) -> Services:
+        return self.core.services
+
+    @property
+    def storage(self) -> Storage:
+        return self.core.services.storage
+
+    @property
+    def settings(self) -> Settings:
+        return self.core.services.settings
+
+    @property
+    def engine(self) -> Generator:
+        return self.core.services.engine
+
+    @property
+    def chat_key(self) -> str:
+        """Where a generation was shown: ``platform:chat id``, unique across platforms."""
+        return f"{self.inv.platform}:{self.inv.chat_id}"
+
+    async def user_id(self) -> int:
+        """The caller's row id, created on first need (commands that only read use ``known_user_id``)."""
+        if self._user_id is None:
+            self._user_id = await users.ensure(
+                self.storage, self.inv.platform, self.inv.user_id, self.inv.user_name[:200]
+            )
+        return self._user_id
+
+    async def known_user_id(self) -> int | None:
+        if self._user_id is None:
+            user = await users.find(self.storage, self.inv.platform, self.inv.user_id)
+            self._user_id = None if user is None else user.id
+        return self._user_id

@@ -1,0 +1,40 @@
+"""``python -m bot.jobs.child NICE PROGRAM [ARGS...]``: start a training command as the bot's child.
+
+The training process must not outlive the bot that follows it (a crashed bot would leave an
+orphan burning the CPU with nobody reading its progress), and must not starve the bot's replies.
+So this wrapper asks Linux to SIGKILL it when its parent dies, lowers its CPU priority, and then
+replaces itself with PROGRAM (same pid, so the worker's process group still holds it).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """SIGKILL this process when the thread that started it ends (Linux only; a no-op elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) < 2:
+        sys.exit("usage: python -m bot.jobs.child NICE PROGRAM [ARGS...]")
+    parent = os.getppid()
+    die_with_parent()
+    if os.getppid() != parent:  # the parent died before the request took effect
+        sys.exit(1)
+    os.nice(int(argv[0]))
+    os.execvp(argv[1], argv[1:])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

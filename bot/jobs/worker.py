@@ -1,0 +1,429 @@
+"""The job worker: runs queued jobs one at a time, each as train → export → check → gate → swap.
+
+Training and export are ``bardling train`` / ``bardling export`` in a child process (torch never
+loads in the bot); the event loop only polls that process, its ``metrics.jsonl`` and the job row.
+The job row is the one source of truth: a cancel (from chat or from ``bardling jobs cancel`` in
+another process) is a state change the worker notices on its next poll; a time limit kills the
+process; a job left ``running`` by a process that died fails as interrupted. The served model
+changes only through ``engine.activate`` after the gate accepts, so every failure leaves it alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import shutil
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from artifact.manifest import Manifest
+from bot.config import Settings
+from bot.core.types import Notice
+from bot.engine.api import EngineError, GenerationRequest
+from bot.engine.names import distinct_names
+from bot.engine.registry import ACTIVE_FILE
+from bot.engine.sampling import resolve_params
+from bot.jobs.gate import ExportProblem, check_export, judge
+from bot.jobs.lock import LOCK_FILE, JobLock
+from bot.jobs.options import train_argv
+from bot.jobs.process import Finished, run_stage
+from bot.jobs.progress import LOSS_PLOT_FILE, MetricsTail
+from bot.jobs.text import job_line, progress_line, result_text
+from bot.jobs.versions import ModelVersions, served
+from bot.storage import Storage, jobs
+from bot.storage.models import TrainingJob, utcnow
+
+log = logging.getLogger(__name__)
+
+Notify = Callable[[str, Notice], Awaitable[bool]]  # CommandCore.notify
+
+CANCELLED = "cancelled"
+TIME_LIMIT = "time limit"
+INTERRUPTED = "interrupted: the bot stopped while it was running"
+LOG_FILE = "job.log"
+SAMPLES = 3
+SAMPLE_SEED = 20240601
+SAMPLE_MAX_TOKENS = 200
+NOTICE_STEPS = 10  # a progress notice at least every 10 %
+DEFAULT_PROGRAM = ("-c", "from bot.cli import app; app(prog_name='bardling')")
+
+
+class JobFailed(Exception):
+    """The job cannot succeed; ``str(err)`` is the reason shown to the admin."""
+
+
+class JobCancelled(Exception):
+    """The job row left ``running`` (cancelled) while the worker was at it."""
+
+
+@dataclass
+class _Run:
+    """One job in progress: where its files go and what has been reported."""
+
+    job: TrainingJob
+    run_dir: Path
+    version: str
+    staging: Path
+    deadline: float
+    tail: MetricsTail
+    stage: str = "starting"
+    placed: Path | None = None  # the version directory, until it is served
+    metrics: dict[str, Any] = field(default_factory=dict)
+    saved: tuple[Any, ...] = ()
+    noticed_at: float = -math.inf
+    noticed_step: int = -1
+    noticed_text: str = ""
+
+    @property
+    def progress(self) -> float:
+        return self.tail.progress.fraction
+
+
+class JobWorker:
+    def __init__(self, settings: Settings, storage: Storage, engine: ModelVersions) -> None:
+        self.settings = settings
+        self.storage = storage
+        self.engine = engine
+        self.notify: Notify | None = None
+        self._wake = asyncio.Event()
+        self._lock = JobLock(settings.data_dir / LOCK_FILE)
+        self._task: asyncio.Task[None] | None = None
+        self._active_seen: dict[str, str] = {}
+
+    # ----------------------------------------------------------------- lifecycle
+    def start(self, notify: Notify | None = None) -> None:
+        self.notify = notify
+        self._active_seen = self._active_files()
+        self._task = asyncio.create_task(self._loop(), name="retrain-worker")
+
+    async def stop(self) -> None:
+        """Stop the loop; a job it was running is killed and fails as interrupted."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        self._lock.release()
+
+    def wake(self) -> None:
+        """Look at the queue (and the running job's row) now rather than at the next poll."""
+        self._wake.set()
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                ran = await self.run_once()
+            except Exception:
+                log.exception("the job worker failed; it tries again at the next poll")
+                ran = False
+            if not ran:
+                self._follow_active_files()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.settings.retrain_poll_s)
+                self._wake.clear()
+
+    async def run_once(self) -> bool:
+        """Run the oldest queued job if no other worker is running one; ``True`` if a job ran."""
+        if not self._lock.acquire():
+            return False
+        try:
+            await self._fail_abandoned()
+            job = await self._claim()
+            if job is None:
+                return False
+            await self._run(job)
+            return True
+        finally:
+            self._lock.release()
+
+    async def _fail_abandoned(self) -> None:
+        """Jobs ``running`` while this worker holds the lock were left by a process that died."""
+        for job in await jobs.recent(self.storage, limit=1000, states=["running"]):
+            if await jobs.update_fields(
+                self.storage,
+                job.id,
+                only_from=["running"],
+                state="failed",
+                message=INTERRUPTED,
+                finished_at=utcnow(),
+            ):
+                await self._announce_end(job.id)
+
+    async def _claim(self) -> TrainingJob | None:
+        while (job := await jobs.next_queued(self.storage)) is not None:
+            claimed = await jobs.update_fields(
+                self.storage,
+                job.id,
+                only_from=["queued"],
+                state="running",
+                started_at=utcnow(),
+                message="starting",
+            )
+            if claimed:
+                return await jobs.get(self.storage, job.id)
+        return None
+
+    # ----------------------------------------------------------------- one job
+    async def _run(self, job: TrainingJob) -> None:
+        run = self._prepare(job)
+        try:
+            await self._notice(run, force=True)
+            await self._train(run)
+            manifest, before = await self._export(run)
+            await self._install(run, manifest, before)
+        except JobCancelled:
+            self._discard(run)
+        except JobFailed as err:
+            self._discard(run)
+            await self._finish(run, "failed", str(err))
+        except asyncio.CancelledError:
+            self._discard(run)
+            await self._finish(run, "failed", INTERRUPTED)
+            raise
+        except Exception as err:
+            log.exception("job %d failed unexpectedly", job.id)
+            self._discard(run)
+            await self._finish(run, "failed", f"internal error: {type(err).__name__}: {err}")
+        await self._announce_end(job.id)
+
+    def _prepare(self, job: TrainingJob) -> _Run:
+        models_dir = self.engine.models_dir or self.settings.resolved_models_dir
+        version = f"{datetime.now(UTC):%Y%m%d-%H%M%S}-job{job.id}"
+        run_dir = self.settings.runs_dir / f"job-{job.id}-{job.model}"
+        shutil.rmtree(run_dir, ignore_errors=True)  # a job id is never reused; a leftover is junk
+        run_dir.mkdir(parents=True)
+        deadline = time.monotonic() + self.settings.retrain_time_limit_minutes * 60
+        staging = models_dir / job.model / f".staging-{version}"
+        run = _Run(job, run_dir, version, staging, deadline, MetricsTail(run_dir))
+        run.metrics = {"version": version, "run_dir": str(run_dir), "log": str(run_dir / LOG_FILE)}
+        return run
+
+    async def _train(self, run: _Run) -> None:
+        params = run.job.params
+        threads = self.settings.retrain_threads
+        argv = train_argv(params["corpus"], params.get("settings") or {}, threads=threads)
+        argv += ["--run-dir", str(run.run_dir), "--device", self.settings.device, *self._dirs()]
+        run.stage = "training"
+        finished = await self._stage(run, argv)
+        progress = run.tail.read()
+        await self._report(run)
+        if progress.error:
+            raise JobFailed(f"training failed: {progress.error}")
+        if not finished.ok:
+            detail = f"{finished.describe()}{self._last_error(run)}"
+            raise JobFailed(f"training failed: the training process {detail}")
+        if not progress.done or progress.stopped:
+            raise JobFailed(f"training stopped early ({progress.stopped or 'no end of run recorded'})")
+
+    async def _export(self, run: _Run) -> tuple[Manifest, tuple[str, Manifest] | None]:
+        before = served(self.engine, run.job.model)
+        if before is not None and not (run.staging.parent / ACTIVE_FILE).exists():
+            await self.engine.activate(run.job.model, before[0])  # pin it: a new directory must not change it
+        run.stage = "exporting"
+        await self._notice(run, force=True)
+        argv = ["export", str(run.run_dir), "--name", run.job.model, "--out", str(run.staging)]
+        argv += ["--version", run.version, *self._dirs()]
+        finished = await self._stage(run, argv)
+        if not finished.ok:
+            raise JobFailed(f"export failed: the export process {finished.describe()}{self._last_error(run)}")
+        try:
+            manifest = check_export(
+                run.staging, name=run.job.model, version=run.version, served=before[1] if before else None
+            )
+        except ExportProblem as err:
+            raise JobFailed(f"export refused: {err}") from None
+        return manifest, before
+
+    async def _install(self, run: _Run, manifest: Manifest, before: tuple[str, Manifest] | None) -> None:
+        """Place the version beside the served one, sample it, gate it, and swap or discard it."""
+        model = run.job.model
+        run.stage = "checking"
+        final = run.staging.with_name(run.version)
+        run.staging.rename(final)
+        run.placed = final
+        self.engine.reload()
+        try:
+            samples = await self._samples(model, run.version, manifest)
+        except EngineError as err:
+            raise JobFailed(f"the new version does not load: {err}") from None
+        verdict = judge(manifest, before[1] if before else None, self.settings.retrain_tolerance)
+        run.metrics |= {
+            "samples": samples,
+            "new_metrics": _figures(manifest),
+            "old_version": before[0] if before else None,
+            "old_metrics": _figures(before[1]) if before else None,
+        }
+        await self._check_still_running(run)
+        if not verdict.accepted:
+            await self._finish(run, "rejected", f"Rejected: {verdict.explanation}.")
+            self._discard(run)
+            return
+        try:
+            await self.engine.activate(model, run.version)
+        except EngineError as err:
+            raise JobFailed(f"the new version could not be served: {err}") from None
+        run.placed = None
+        await self._finish(run, "succeeded", f"Gate passed: {verdict.explanation}.")
+
+    async def _samples(self, model: str, version: str, manifest: Manifest) -> list[str]:
+        request = GenerationRequest(model, version=version, rng_seed=SAMPLE_SEED)
+        if manifest.kind == "names":
+            return [r.text for r in await distinct_names(self.engine, request, SAMPLES)]
+        params = resolve_params(None, manifest.generation)
+        params = replace(params, max_tokens=min(params.max_tokens, SAMPLE_MAX_TOKENS))
+        request = replace(request, params=params)
+        texts = []
+        for i in range(SAMPLES):
+            result = await self.engine.generate(replace(request, rng_seed=SAMPLE_SEED + i))
+            lines = [line.strip() for line in result.text.strip().splitlines() if line.strip()]
+            texts.append(" / ".join(lines[:4]))
+        return texts
+
+    # ----------------------------------------------------------------- the child processes
+    def _dirs(self) -> list[str]:
+        argv = ["--data-dir", str(self.settings.data_dir)]
+        if self.settings.corpora_dir is not None:
+            argv += ["--corpora-dir", str(self.settings.corpora_dir)]
+        return argv
+
+    async def _stage(self, run: _Run, argv: list[str]) -> Finished:
+        program = self.settings.retrain_command or [sys.executable, *DEFAULT_PROGRAM]
+        finished = await run_stage(
+            [*program, *argv],
+            log_path=run.run_dir / LOG_FILE,
+            nice=self.settings.retrain_nice,
+            poll_s=self.settings.retrain_poll_s,
+            check=lambda: self._tick(run),
+            wake=self._wake,
+        )
+        if finished.stopped == CANCELLED:
+            raise JobCancelled
+        if finished.stopped == TIME_LIMIT:
+            minutes = self.settings.retrain_time_limit_minutes
+            raise JobFailed(f"time limit: still {run.stage} after {minutes:g} minutes, so it was stopped")
+        return finished
+
+    async def _tick(self, run: _Run) -> str | None:
+        if run.stage == "training":
+            run.tail.read()
+        try:
+            await self._check_still_running(run)
+        except JobCancelled:
+            return CANCELLED
+        if time.monotonic() >= run.deadline:
+            return TIME_LIMIT
+        await self._report(run)
+        return None
+
+    async def _check_still_running(self, run: _Run) -> None:
+        row = await jobs.get(self.storage, run.job.id)
+        if row is None or row.state != "running":
+            raise JobCancelled
+
+    @staticmethod
+    def _last_error(run: _Run) -> str:
+        """The last ``error: …`` line the child printed, as `` (…)``; empty if there is none."""
+        try:
+            lines = (run.run_dir / LOG_FILE).read_text("utf-8", errors="replace").splitlines()
+        except OSError:
+            return ""
+        errors = [ln.strip() for ln in lines if ln.strip().lower().startswith("error")]
+        return f" ({errors[-1].split(':', 1)[-1].strip()})" if errors else ""
+
+    def _discard(self, run: _Run) -> None:
+        """Remove a version that will not be served (its run dir, with checkpoints, stays)."""
+        shutil.rmtree(run.staging, ignore_errors=True)
+        if run.placed is not None:
+            shutil.rmtree(run.placed, ignore_errors=True)
+            run.placed = None
+            self.engine.reload()
+
+    # ----------------------------------------------------------------- reporting
+    async def _report(self, run: _Run) -> None:
+        """Keep the job row current (for /job and other processes) and send a progress notice when due."""
+        run.metrics |= run.tail.progress.to_dict()
+        snapshot = (run.stage, round(run.progress, 3), run.metrics.get("step"), run.metrics.get("val_loss"))
+        if snapshot != run.saved:
+            await jobs.update_fields(
+                self.storage,
+                run.job.id,
+                only_from=["running"],
+                progress=run.progress,
+                message=run.stage,
+                metrics=dict(run.metrics),
+            )
+            run.saved = snapshot
+        await self._notice(run)
+
+    async def _notice(self, run: _Run, *, force: bool = False) -> None:
+        tenth = int(run.progress * NOTICE_STEPS)
+        due = time.monotonic() - run.noticed_at >= self.settings.retrain_notice_every_s
+        text = progress_line(run.job.id, run.job.model, "running", run.progress, run.stage, run.metrics)
+        if text == run.noticed_text or not (force or due or tenth > run.noticed_step):
+            return
+        run.noticed_at, run.noticed_step, run.noticed_text = time.monotonic(), tenth, text
+        await self._send(run.job, Notice(run.job.notify_chat_id or "", text, key=_notice_key(run.job.id)))
+
+    async def _finish(self, run: _Run, state: str, message: str) -> None:
+        await jobs.update_fields(
+            self.storage,
+            run.job.id,
+            only_from=["running"],
+            state=state,
+            message=message,
+            progress=run.progress,
+            metrics=run.metrics | run.tail.progress.to_dict() | _plot(run.run_dir),
+            finished_at=utcnow(),
+        )
+
+    async def _announce_end(self, job_id: int) -> None:
+        """Edit the progress message to the outcome, then send the result with the loss curve."""
+        job = await jobs.get(self.storage, job_id)
+        if job is None:
+            return
+        await self._send(job, Notice(job.notify_chat_id or "", job_line(job), key=_notice_key(job.id)))
+        plot = job.metrics.get("plot")
+        image = Path(plot) if plot else None  # recorded only when the trainer drew it
+        await self._send(job, Notice(job.notify_chat_id or "", result_text(job), image=image))
+
+    async def _send(self, job: TrainingJob, notice: Notice) -> None:
+        if self.notify is not None and job.notify_platform and job.notify_chat_id:
+            await self.notify(job.notify_platform, notice)
+
+    # ----------------------------------------------------------------- versions served elsewhere
+    def _active_files(self) -> dict[str, str]:
+        models_dir = self.engine.models_dir
+        if models_dir is None or not models_dir.is_dir():
+            return {}
+        found = {}
+        for path in models_dir.glob(f"*/{ACTIVE_FILE}"):
+            with contextlib.suppress(OSError):
+                found[path.parent.name] = path.read_text("utf-8").strip()
+        return found
+
+    def _follow_active_files(self) -> None:
+        """A swap by another process (``bardling jobs rollback``) is served here too."""
+        current = self._active_files()
+        if current != self._active_seen:
+            self._active_seen = current
+            self.engine.reload()
+
+
+def _notice_key(job_id: int) -> str:
+    return f"job-{job_id}"
+
+
+def _figures(manifest: Manifest) -> dict[str, Any]:
+    metrics = manifest.metrics
+    return {"val_loss": metrics.val_loss, "steps": metrics.steps, "train_time_s": metrics.train_time_s}
+
+
+def _plot(run_dir: Path) -> dict[str, str]:
+    path = run_dir / LOSS_PLOT_FILE
+    return {"plot": str(path)} if path.is_file() else {}

@@ -1,0 +1,75 @@
+"""Training jobs as rows: created queued, moved through their states by the job worker."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select, update
+
+from bot.storage.models import JOB_STATES, TrainingJob, utcnow
+from bot.storage.store import Storage
+
+
+async def create(
+    storage: Storage,
+    *,
+    model: str,
+    requested_by: str | None,
+    params: dict[str, Any],
+    notify_platform: str | None = None,
+    notify_chat_id: str | None = None,
+) -> TrainingJob:
+    now = utcnow()
+    job = TrainingJob(
+        model=model,
+        requested_by=requested_by,
+        params=params,
+        state="queued",
+        progress=0.0,
+        message="",
+        metrics={},
+        notify_platform=notify_platform,
+        notify_chat_id=notify_chat_id,
+        created_at=now,
+        updated_at=now,
+    )
+    async with storage.write() as session:
+        session.add(job)
+    return job
+
+
+async def get(storage: Storage, job_id: int) -> TrainingJob | None:
+    async with storage.read() as session:
+        return await session.get(TrainingJob, job_id)
+
+
+async def recent(
+    storage: Storage, *, limit: int = 20, states: Sequence[str] | None = None
+) -> list[TrainingJob]:
+    stmt = select(TrainingJob).order_by(TrainingJob.id.desc()).limit(limit)
+    if states:
+        stmt = stmt.where(TrainingJob.state.in_(states))
+    async with storage.read() as session:
+        return list(await session.scalars(stmt))
+
+
+async def update_fields(
+    storage: Storage, job_id: int, *, only_from: Sequence[str] | None = None, **values: Any
+) -> bool:
+    """Set columns in one atomic statement; with ``only_from``, only while the job is in one of those
+    states (so e.g. a cancel and a finishing worker cannot both win). ``True`` if the row changed."""
+    if "state" in values and values["state"] not in JOB_STATES:
+        raise ValueError(f"unknown job state {values['state']!r}")
+    stmt = update(TrainingJob).where(TrainingJob.id == job_id).values(**values, updated_at=utcnow())
+    if only_from:
+        stmt = stmt.where(TrainingJob.state.in_(only_from))
+    async with storage.atomic() as conn:
+        return bool((await conn.execute(stmt)).rowcount)
+
+
+async def next_queued(storage: Storage) -> TrainingJob | None:
+    """The oldest queued job: the queue runs first come, first served."""
+    stmt = select(TrainingJob).where(TrainingJob.state == "queued").order_by(TrainingJob.id).limit(1)
+    async with storage.read() as session:
+        return await session.scalar(stmt)

@@ -1,0 +1,226 @@
+"""Discord transport (discord.py 2): slash commands and button clicks become ``Invocation``s.
+
+It only translates. Slash commands are built from the core's command specs; answers that take
+long are deferred ("thinking…") and sent as follow-ups; buttons are persistent ``DynamicItem``s
+carrying ``command:id``; errors are ephemeral; no message can mention anyone
+(``AllowedMentions.none()``: generated text may contain ``@everyone``); markdown in texts is
+escaped; texts are split at 2,000 characters. It needs no privileged intents: interactions
+arrive without any.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.utils import MISSING, escape_markdown
+
+from bot.core.args import format_args
+from bot.core.core import INTERNAL_ERROR, CommandCore
+from bot.core.types import CommandSpec, Invocation, Notice, Reply
+from bot.transports.buttons import is_brief
+from bot.transports.discord_buttons import action_button_type, button_view
+from bot.transports.discord_commands import build_command
+from bot.transports.sent_notices import SentNotices
+from bot.transports.text_split import DISCORD_LIMIT, message_parts
+from bot.transports.uploads import UploadError, uploaded
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+DEFER_AFTER_S = 2.0  # Discord drops an interaction not answered within 3 s
+
+
+class DiscordStartError(RuntimeError):
+    """The bot could not start; the message never contains the token."""
+
+
+def intents() -> discord.Intents:
+    """Only ``guilds``: slash commands and clicks arrive without intents, none is privileged."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    return wanted
+
+
+class DiscordTransport:
+    """``await start()`` logs in, syncs the slash commands and connects; ``await stop()`` closes."""
+
+    platform = PLATFORM
+
+    def __init__(self, core: CommandCore, settings: Settings, *, defer_after: float = DEFER_AFTER_S) -> None:
+        if settings.discord_token is None:
+            raise DiscordStartError("BARDLING_DISCORD_TOKEN is not set")
+        if settings.discord_shard_ids and not settings.discord_shard_count:
+            raise DiscordStartError("BARDLING_DISCORD_SHARD_IDS needs BARDLING_DISCORD_SHARD_COUNT")
+        self._core = core
+        self._token = settings.discord_token
+        self._defer_after = defer_after
+        self._notices = SentNotices()
+        options: dict[str, Any] = {"intents": intents(), "allowed_mentions": discord.AllowedMentions.none()}
+        if settings.discord_shard_count:
+            options.update(shard_count=settings.discord_shard_count, shard_ids=settings.discord_shard_ids)
+            self._client: discord.Client = discord.AutoShardedClient(**options)
+        else:
+            self._client = discord.Client(**options)
+        contexts = app_commands.AppCommandContext(guild=True, dm_channel=True)
+        self._tree = app_commands.CommandTree(self._client, allowed_contexts=contexts)
+        self._tree.error(self._on_tree_error)
+        self._button_type = action_button_type(self._on_press)
+        self._connection: asyncio.Task[None] | None = None
+
+    @property
+    def client(self) -> discord.Client:
+        return self._client
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        """Log in, sync the slash commands, connect to the gateway; on failure, undo."""
+        for spec in self._core.commands(admin=True):
+            self._tree.add_command(build_command(spec, self._on_command, self._core.model_names))
+        self._client.add_dynamic_items(self._button_type)
+        try:
+            await self._connect()
+        except BaseException:
+            await self.stop()
+            raise
+        log.info("Discord transport started as %s", self._client.user)
+
+    async def _connect(self) -> None:
+        try:
+            await self._client.login(self._token.get_secret_value())
+        except discord.LoginFailure:
+            raise DiscordStartError("Discord rejected the bot token (BARDLING_DISCORD_TOKEN)") from None
+        await self._tree.sync()
+        self._core.register_notifier(PLATFORM, self)
+        connected = asyncio.ensure_future(self._client.wait_for("connect"))
+        self._connection = asyncio.create_task(self._client.connect(reconnect=True))
+        await asyncio.wait({connected, self._connection}, return_when=asyncio.FIRST_COMPLETED)
+        if not connected.done():
+            connected.cancel()
+            await self._connection  # raises why the gateway connection failed
+            raise DiscordStartError("the Discord gateway closed the connection")
+
+    async def stop(self) -> None:
+        """Close the gateway and the HTTP connections. Idempotent."""
+        await self._client.close()
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                await self._connection
+            self._connection = None
+
+    # ------------------------------------------------------------------ interactions
+    async def _on_command(
+        self, interaction: discord.Interaction, spec: CommandSpec, options: dict[str, Any]
+    ) -> None:
+        upload = next((v for v in options.values() if isinstance(v, discord.Attachment)), None)
+        values = {k: v for k, v in options.items() if not isinstance(v, discord.Attachment)}
+        command = self._core.registry.get(spec.name)
+        args = format_args(values, command.greedy if command is not None else None)
+        await self._run(interaction, spec.name, args, upload)
+
+    async def _on_press(self, interaction: discord.Interaction, command: str, arg: str) -> None:
+        await self._run(interaction, command, arg)
+
+    async def _run(
+        self,
+        interaction: discord.Interaction,
+        command: str,
+        args: str,
+        upload: discord.Attachment | None = None,
+    ) -> None:
+        """Ask the core, deferring if it takes long; errors and brief acknowledgements go to the user only."""
+        invocation = Invocation(
+            platform=PLATFORM,
+            user_id=str(interaction.user.id),
+            user_name=interaction.user.display_name,
+            chat_id=str(interaction.channel_id),
+            command=command,
+            args=args,
+        )
+        try:
+            handling = asyncio.create_task(self._ask(invocation, upload))
+            done, _ = await asyncio.wait({handling}, timeout=self._defer_after)
+            deferred = not done
+            if deferred:
+                await interaction.response.defer(thinking=True)
+            reply = await handling
+            clicked = interaction.type is discord.InteractionType.component
+            private = reply.error or (clicked and is_brief(reply))
+            if deferred and private:  # the public "thinking…" placeholder must not show an error
+                with contextlib.suppress(discord.HTTPException):
+                    await interaction.delete_original_response()
+            await self._respond(interaction, reply, private=private, followup=deferred)
+        except Exception:
+            log.exception("/%s on Discord could not be answered", command)
+            await _apologise(interaction)
+
+    async def _ask(self, invocation: Invocation, upload: discord.Attachment | None) -> Reply:
+        """The core's reply; an attached file is fetched first and handed over as a local file."""
+        if upload is None:
+            return await self._core.handle(invocation)
+        try:
+            async with uploaded(upload.filename, upload.save, (discord.HTTPException,)) as path:
+                return await self._core.handle(replace(invocation, attachment=path))
+        except UploadError as err:
+            return Reply(text=str(err), error=True)
+
+    async def _respond(
+        self, interaction: discord.Interaction, reply: Reply, *, private: bool, followup: bool
+    ) -> None:
+        view = button_view(self._button_type, reply.buttons)
+        parts = _parts(reply.text, reply.image is not None)
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            kwargs: dict[str, Any] = {
+                "content": part or None,
+                "ephemeral": private,
+                "view": view if last and view is not None else MISSING,
+                "file": discord.File(reply.image) if i == 0 and reply.image is not None else MISSING,
+            }
+            if i == 0 and not followup:
+                await interaction.response.send_message(**kwargs)
+            else:
+                await interaction.followup.send(**kwargs)
+
+    async def _on_tree_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        log.error("error while handling a Discord interaction", exc_info=error)
+        await _apologise(interaction)
+
+    # ------------------------------------------------------------------ notices
+    async def notify(self, notice: Notice) -> None:
+        """Job progress and results: edit the message that showed the same key, else send."""
+        channel = self._client.get_partial_messageable(int(notice.chat_id))
+        parts = _parts(notice.text, notice.image is not None)
+        previous = self._notices.get(notice.chat_id, notice.key)
+        if previous is not None and notice.image is None and len(parts) == 1:
+            with contextlib.suppress(discord.NotFound):
+                await channel.get_partial_message(previous).edit(content=parts[0])
+                return
+        for i, part in enumerate(parts):
+            file = discord.File(notice.image) if i == 0 and notice.image is not None else MISSING
+            sent = await channel.send(content=part or None, file=file)
+        self._notices.remember(notice.chat_id, notice.key, sent.id)
+
+
+def _parts(text: str, has_image: bool) -> list[str]:
+    """Message texts for a reply: markdown escaped (shown as typed), split at 2,000."""
+    return message_parts(escape_markdown(text), DISCORD_LIMIT, with_image=has_image)
+
+
+async def _apologise(interaction: discord.Interaction) -> None:
+    """Tell the user, privately, that their command failed on our side (if Discord still lets us)."""
+    with contextlib.suppress(discord.HTTPException):
+        if interaction.response.is_done():
+            await interaction.followup.send(INTERNAL_ERROR, ephemeral=True)
+        else:
+            await interaction.response.send_message(INTERNAL_ERROR, ephemeral=True)

@@ -1,0 +1,79 @@
+"""Slash commands built from the core's ``CommandSpec``s, so Discord's menus follow the core.
+
+discord.py reads a command's options from its callback's signature, so each command gets a
+callback whose signature is made from the spec: typed, range-checked, described options
+(keyword-only, so required and optional ones may come in any order), with model-name
+autocomplete where the spec asks for it. The callback only hands the option values on.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.core.types import CommandSpec, ParamSpec
+
+DESCRIPTION_LIMIT = 100  # Discord's limit for command and option descriptions
+CHOICES_LIMIT = 25  # Discord shows at most 25 autocomplete choices
+
+OnCommand = Callable[[discord.Interaction, CommandSpec, dict[str, Any]], Awaitable[None]]
+ModelNames = Callable[[], list[str]]
+
+_TYPES: dict[str, type] = {"str": str, "int": int, "float": float, "attachment": discord.Attachment}
+
+
+def _annotation(param: ParamSpec) -> Any:
+    kind = _TYPES.get(param.type, str)
+    if kind not in (int, float) or (param.min_value is None and param.max_value is None):
+        return kind
+
+    def bound(value: float | None) -> float | None:
+        return None if value is None else kind(value)
+
+    return app_commands.Range[kind, bound(param.min_value), bound(param.max_value)]
+
+
+def _describe(text: str, fallback: str) -> str:
+    text = " ".join(text.split()) or fallback
+    return text if len(text) <= DESCRIPTION_LIMIT else text[: DESCRIPTION_LIMIT - 1] + "…"
+
+
+def build_command(spec: CommandSpec, on_command: OnCommand, model_names: ModelNames) -> app_commands.Command:
+    """The slash command for ``spec``; invoking it calls ``on_command(interaction, spec, options)``."""
+
+    async def callback(interaction: discord.Interaction, **options: Any) -> None:
+        await on_command(interaction, spec, options)
+
+    parameters = [inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    parameters += [
+        inspect.Parameter(
+            p.name,
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=_annotation(p),
+            default=inspect.Parameter.empty if p.required else None,
+        )
+        for p in spec.params
+    ]
+    callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    callback.__discord_app_commands_param_description__ = {  # type: ignore[attr-defined]
+        p.name: _describe(p.description, p.name) for p in spec.params
+    }
+    command: app_commands.Command = app_commands.Command(
+        name=spec.name, description=_describe(spec.description, spec.name), callback=callback
+    )
+
+    async def complete_model(
+        interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        wanted = current.strip().lower()
+        names = [n for n in model_names() if wanted in n.lower()]
+        return [app_commands.Choice(name=n, value=n) for n in names[:CHOICES_LIMIT]]
+
+    for p in spec.params:
+        if p.autocomplete_models:
+            command.autocomplete(p.name)(complete_model)
+    return command

@@ -1,0 +1,298 @@
+"""Telegram transport (python-telegram-bot 22): updates become ``Invocation``s, ``Reply``s messages.
+
+It only translates. Commands, validation, limits and permissions all live in the command core;
+this module knows Telegram's shapes: ``/cmd@bot args`` lines, inline keyboards whose
+``callback_data`` is ``command:id``, the 4,096-character limit, chat actions, photos and files.
+Texts are sent without a parse mode, so generated text can never inject markup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    Document,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+    User,
+)
+from telegram.constants import ChatAction
+from telegram.error import BadRequest, InvalidToken, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.core.args import split_command
+from bot.core.core import INTERNAL_ERROR, CommandCore
+from bot.core.types import Button, CommandSpec, Invocation, Notice, Reply
+from bot.transports.buttons import decode_button, encode_button, is_brief
+from bot.transports.sent_notices import SentNotices
+from bot.transports.text_split import TELEGRAM_LIMIT, message_parts, utf16_len
+from bot.transports.uploads import UploadError, uploaded
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+CAPTION_LIMIT = 1024
+TOAST_LIMIT = 200
+TYPING_AFTER_S = 0.5  # quick answers need no indicator, and each action spends flood-limit budget
+TYPING_EVERY_S = 4.5  # Telegram shows a chat action for about five seconds
+TYPING_MAX_IN_FLIGHT = 8  # busier than this, replies get the flood-limit budget instead
+DESCRIPTION_LIMIT = 256
+
+
+class TelegramStartError(RuntimeError):
+    """The bot could not start; the message never contains the token."""
+
+
+def file_base_url(base_url: str) -> str:
+    """The file-download root that goes with a Bot API root (``…/bot`` → ``…/file/bot``)."""
+    root = base_url.rstrip("/")
+    return (root.removesuffix("/bot") if root.endswith("/bot") else root) + "/file/bot"
+
+
+class TelegramTransport:
+    """``await start()`` fetches updates in the background until ``await stop()``."""
+
+    platform = PLATFORM
+
+    def __init__(self, core: CommandCore, settings: Settings) -> None:
+        if settings.telegram_token is None:
+            raise TelegramStartError("BARDLING_TELEGRAM_TOKEN is not set")
+        if settings.telegram_webhook_url:
+            raise TelegramStartError(
+                "Telegram webhook mode is not available yet; unset BARDLING_TELEGRAM_WEBHOOK_URL"
+            )
+        self._core = core
+        self._settings = settings
+        self._notices = SentNotices()
+        self._in_flight = 0
+        # httpx logs every request URL at INFO, and the URL contains the token.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        self._app: Application = (
+            ApplicationBuilder()
+            .token(settings.telegram_token.get_secret_value())
+            .base_url(settings.telegram_base_url)
+            .base_file_url(file_base_url(settings.telegram_base_url))
+            .concurrent_updates(True)
+            .rate_limiter(AIORateLimiter(max_retries=3))
+            .build()
+        )
+        commands = filters.COMMAND | (filters.Document.ALL & filters.CaptionRegex(r"^/"))
+        self._app.add_handler(MessageHandler(commands, self._on_command))
+        self._app.add_handler(CallbackQueryHandler(self._on_button))
+        self._app.add_error_handler(self._on_error)
+
+    @property
+    def bot(self) -> Bot:
+        return self._app.bot
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        """Check the token, publish the command menu, start fetching updates; on failure, undo."""
+        try:
+            try:
+                await self._app.initialize()  # getMe: checks the token
+            except InvalidToken:
+                raise TelegramStartError(
+                    "Telegram rejected the bot token (BARDLING_TELEGRAM_TOKEN)"
+                ) from None
+            await self._publish_commands()
+            self._core.register_notifier(PLATFORM, self)
+            await self._app.start()
+            await self._receive_updates()
+        except BaseException:
+            await self.stop()
+            raise
+        log.info("Telegram transport started as @%s", self.bot.username)
+
+    async def _receive_updates(self) -> None:
+        """Long polling; webhook mode would start ``updater.start_webhook`` here instead."""
+        assert self._app.updater is not None
+        await self._app.updater.start_polling(allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY])
+
+    async def stop(self) -> None:
+        """Stop fetching, let handlers in flight finish, close the HTTP clients. Idempotent."""
+        if self._app.updater is not None and self._app.updater.running:
+            await self._app.updater.stop()
+        if self._app.running:
+            await self._app.stop()
+        await self._app.shutdown()
+
+    async def _publish_commands(self) -> None:
+        """The command menu: everyone's commands, plus admin commands in each admin's own chat."""
+        await self.bot.set_my_commands(_bot_commands(self._core.commands()), scope=BotCommandScopeDefault())
+        admin_commands = _bot_commands(self._core.commands(admin=True))
+        for admin in self._settings.admins:
+            platform, _, user_id = admin.partition(":")
+            if platform != PLATFORM or not user_id.lstrip("-").isdigit():
+                continue
+            try:
+                await self.bot.set_my_commands(admin_commands, scope=BotCommandScopeChat(int(user_id)))
+            except TelegramError as err:  # e.g. the admin has not opened a chat with the bot yet
+                log.warning("could not set the admin command menu for %s: %s", admin, err)
+
+    # ------------------------------------------------------------------ updates
+    async def _on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return
+        parsed = split_command(message.text or message.caption or "")
+        if parsed is None:
+            return
+        command, args = parsed
+        chat_id = message.chat_id
+        try:
+            async with self._typing(chat_id), _downloaded(message.document) as attachment:
+                reply = await self._core.handle(self._invocation(user, chat_id, command, args, attachment))
+        except UploadError as err:
+            reply = Reply(text=str(err), error=True)
+        await self._send(chat_id, reply)
+
+    async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        decoded = decode_button(query.data or "")
+        if decoded is None:
+            await query.answer("This button no longer works.")
+            return
+        command, arg = decoded
+        chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+        async with self._typing(chat_id):
+            reply = await self._core.handle(self._invocation(query.from_user, chat_id, command, arg))
+        if is_brief(reply):
+            await query.answer(reply.text[:TOAST_LIMIT], show_alert=reply.error)
+            return
+        await query.answer()
+        await self._send(chat_id, reply)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if isinstance(context.error, TelegramError):  # Telegram refused a call: no traceback needed
+            log.warning("Telegram call failed while handling an update: %s", context.error)
+        else:
+            log.error("error while handling a Telegram update", exc_info=context.error)
+        if isinstance(update, Update) and update.effective_chat is not None:
+            with contextlib.suppress(TelegramError):
+                await self.bot.send_message(update.effective_chat.id, INTERNAL_ERROR)
+
+    @staticmethod
+    def _invocation(
+        user: User, chat_id: int, command: str, args: str, attachment: Path | None = None
+    ) -> Invocation:
+        return Invocation(
+            platform=PLATFORM,
+            user_id=str(user.id),
+            user_name=user.full_name,
+            chat_id=str(chat_id),
+            command=command,
+            args=args,
+            attachment=attachment,
+        )
+
+    @contextlib.asynccontextmanager
+    async def _typing(self, chat_id: int) -> AsyncIterator[None]:
+        """Show "typing…" in the chat while the body runs, once it takes noticeably long.
+
+        Chat actions share the flood limit with replies, so when many commands are in flight the
+        indicator is skipped: the budget goes to the answers themselves.
+        """
+
+        async def keep_typing() -> None:
+            await asyncio.sleep(TYPING_AFTER_S)
+            while True:
+                if self._in_flight <= TYPING_MAX_IN_FLIGHT:
+                    with contextlib.suppress(TelegramError):
+                        await self.bot.send_chat_action(chat_id, ChatAction.TYPING)
+                await asyncio.sleep(TYPING_EVERY_S)
+
+        self._in_flight += 1
+        task = asyncio.create_task(keep_typing())
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            task.cancel()
+
+    # ------------------------------------------------------------------ replies
+    async def _send(self, chat_id: int, reply: Reply | Notice) -> Message:
+        """Send text (split at 4,096), an optional photo, and the keyboard under the last part."""
+        markup = _keyboard(reply.buttons if isinstance(reply, Reply) else [])
+        parts = message_parts(reply.text, TELEGRAM_LIMIT, with_image=reply.image is not None)
+        if reply.image is not None:
+            as_caption = len(parts) == 1 and utf16_len(parts[0]) <= CAPTION_LIMIT
+            with reply.image.open("rb") as photo:
+                sent = await self.bot.send_photo(
+                    chat_id,
+                    photo,
+                    caption=(parts[0] or None) if as_caption else None,
+                    reply_markup=markup if as_caption else None,
+                )
+            if as_caption:
+                return sent
+        for i, part in enumerate(parts):
+            sent = await self.bot.send_message(
+                chat_id, part, reply_markup=markup if i == len(parts) - 1 else None
+            )
+        return sent
+
+    async def notify(self, notice: Notice) -> None:
+        """Job progress and results: edit the message that showed the same key, else send."""
+        chat_id = int(notice.chat_id)
+        previous = self._notices.get(notice.chat_id, notice.key)
+        one_message = len(message_parts(notice.text, TELEGRAM_LIMIT)) == 1
+        if previous is not None and notice.image is None and one_message:
+            try:
+                await self.bot.edit_message_text(notice.text, chat_id=chat_id, message_id=previous)
+                return
+            except BadRequest as err:
+                if "not modified" in err.message:
+                    return
+                # too old, deleted: fall back to a new message
+        sent = await self._send(chat_id, notice)
+        self._notices.remember(notice.chat_id, notice.key, sent.message_id)
+
+
+@contextlib.asynccontextmanager
+async def _downloaded(document: Document | None) -> AsyncIterator[Path | None]:
+    """The document sent with the command, as a temporary file (None without one)."""
+    if document is None:
+        yield None
+        return
+
+    async def fetch(path: Path) -> None:
+        await (await document.get_file()).download_to_drive(path)
+
+    async with uploaded(document.file_name, fetch, (TelegramError,)) as path:
+        yield path
+
+
+def _keyboard(buttons: list[Button]) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    row = [InlineKeyboardButton(b.label, callback_data=encode_button(b)) for b in buttons]
+    return InlineKeyboardMarkup([row])
+
+
+def _bot_commands(specs: list[CommandSpec]) -> list[BotCommand]:
+    return [BotCommand(spec.name, spec.description[:DESCRIPTION_LIMIT] or spec.name) for spec in specs]

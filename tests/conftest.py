@@ -1,0 +1,50 @@
+"""Fixtures shared by the whole suite: database URLs for each backend, and a whole bot on tiny models."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import Bardling
+from bot.config import Settings
+from tests.support.postgres import PostgresServer, postgres_server
+from tests.support.tiny_models import make_tiny_models_dir
+
+__all__ = ["postgres_server"]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database: an SQLite file, then (same test again) a PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'bardling.db'}"
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return await server.create_database()
+
+
+@pytest.fixture
+def tiny_models(tmp_path: Path) -> Path:
+    """A bundled-models directory with a tiny ``shakespeare`` (verse) and ``dinos`` (names) model."""
+    return make_tiny_models_dir(tmp_path / "exported_models")
+
+
+@pytest.fixture
+def bot_settings(tmp_path: Path, tiny_models: Path) -> Settings:
+    """Settings for a bot on the tiny models, a temp data dir (SQLite) and a generous rate limit."""
+    return Settings(
+        data_dir=tmp_path / "data",
+        bundled_models_dir=tiny_models,
+        database_url=None,
+        admins=[],
+        rate_limit_per_minute=600,
+        rate_limit_burst=1000,
+        engine_threads=1,
+    )
+
+
+@pytest.fixture
+async def bot_app(bot_settings: Settings) -> AsyncIterator[Bardling]:
+    async with Bardling(bot_settings) as app:
+        yield app

@@ -1,0 +1,43 @@
+"""``bardling run``: clean shutdown on SIGTERM, and a clear one-line error for a missing token."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.console.test_console import chat_env
+
+RUN = [sys.executable, "-c", "from bot.cli import app; app()", "run"]
+
+
+async def test_sigterm_stops_the_bot_cleanly(tmp_path: Path, tiny_models: Path) -> None:
+    proc = await asyncio.create_subprocess_exec(
+        *RUN, "--transport", "console", env=chat_env(tmp_path, tiny_models),
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(b"/poem O\n")  # stdin stays open: only the signal can end the run
+    await proc.stdin.drain()
+    while not (await asyncio.wait_for(proc.stdout.readline(), 60)).startswith(b"#1 "):
+        pass
+    proc.send_signal(signal.SIGTERM)
+    _, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err.decode()
+    assert b"Traceback" not in err
+
+
+def test_a_missing_token_is_one_clear_line(tmp_path: Path, tiny_models: Path) -> None:
+    for transport, variable in (
+        ("telegram", "BARDLING_TELEGRAM_TOKEN"),
+        ("discord", "BARDLING_DISCORD_TOKEN"),
+    ):
+        result = subprocess.run(
+            [*RUN, "--transport", "console", "--transport", transport],
+            env=chat_env(tmp_path, tiny_models), capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 2
+        assert len(lines) == 1 and lines[0].startswith(f"{variable} is not set"), result.stderr

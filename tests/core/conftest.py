@@ -1,0 +1,27 @@
+"""``say``: one command line through the core, as a user of a chat would send it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from bot.app import Bardling
+from bot.core.args import split_command
+from bot.core.types import Invocation, Reply
+
+Say = Callable[..., Awaitable[Reply]]
+
+
+@pytest.fixture
+def say(bot_app: Bardling) -> Say:
+    async def send(
+        line: str, *, user: str = "1", chat: str | None = None, platform: str = "telegram"
+    ) -> Reply:
+        parsed = split_command(line)
+        assert parsed is not None, line
+        command, args = parsed
+        inv = Invocation(platform, user, f"user {user}", chat or user, command, args)
+        return await bot_app.core.handle(inv)
+
+    return send

@@ -1,0 +1,73 @@
+"""The argument rule every transport relies on: positional words, ``name:value``, a greedy rest."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.core.args import Args, format_args, parse_args, split_command
+from bot.core.commands import build_registry
+from bot.core.context import Context
+from bot.core.errors import UserError
+from bot.core.registry import Command
+from bot.core.types import CommandSpec, ParamSpec, Reply
+
+REGISTRY = build_registry()
+
+
+def parse(command: str, text: str) -> dict[str, object]:
+    found = REGISTRY.get(command)
+    assert found is not None
+    return parse_args(found, text).values
+
+
+def test_split_command() -> None:
+    assert split_command("/poem Forsooth this") == ("poem", "Forsooth this")
+    assert split_command("/Poem@BardlingBot O\nnight") == ("poem", "O\nnight")
+    assert split_command("  /favs") == ("favs", "")
+    assert split_command("hello") is None
+
+
+def test_the_greedy_parameter_keeps_the_text_as_typed() -> None:
+    assert parse("poem", "O gentle\nnight  temperature:1.1 model:shakespeare") == {
+        "temperature": 1.1,
+        "model": "shakespeare",
+        "seed": "O gentle\nnight",
+    }
+    assert parse("poem", "temperature=0.5 Shall I") == {"temperature": 0.5, "seed": "Shall I"}
+    assert parse("poem", "time:now is") == {"seed": "time:now is"}  # not a parameter: just words
+
+
+def test_an_optional_number_a_word_does_not_fit_is_skipped() -> None:
+    assert parse("dinoname", "3 Tyr") == {"count": 3, "prefix": "Tyr"}
+    assert parse("dinoname", "Tyr") == {"prefix": "Tyr"}
+    with pytest.raises(UserError, match="from 1 to 20"):
+        parse("dinoname", "21")
+
+
+words = st.text(st.characters(categories=["L", "N"]), min_size=1, max_size=8)
+
+
+@given(seed=st.lists(words, max_size=6).map(" ".join), temperature=st.none() | st.floats(0.1, 2.0))
+def test_format_args_round_trips(seed: str, temperature: float | None) -> None:
+    text = format_args({"seed": seed, "temperature": temperature, "model": "shakespeare"}, greedy="seed")
+    expected: dict[str, object] = {"model": "shakespeare"}
+    if seed:
+        expected["seed"] = seed
+    if temperature is not None:
+        expected["temperature"] = temperature
+    assert parse("poem", text) == expected
+
+
+async def _nothing(ctx: Context, args: Args) -> Reply:
+    return Reply("")
+
+
+def test_an_attachment_parameter_is_not_read_from_the_text() -> None:
+    upload = Command(
+        CommandSpec("upload", "x", [ParamSpec("file", "a file", "attachment"), ParamSpec("name", "n")]),
+        _nothing,
+    )
+    assert parse_args(upload, "dinos").values == {"name": "dinos"}
+    assert upload.usage() == "/upload + file (attached) [name]"

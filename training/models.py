@@ -1,0 +1,75 @@
+"""The recurrent language model: embedding → RNN | GRU | LSTM → linear head over the vocabulary."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+import torch
+from torch import nn
+
+Cell = Literal["rnn", "gru", "lstm"]
+TorchState = tuple[torch.Tensor, ...]
+
+_CELLS: dict[str, type[nn.RNN] | type[nn.GRU] | type[nn.LSTM]] = {
+    "rnn": nn.RNN,
+    "gru": nn.GRU,
+    "lstm": nn.LSTM,
+}
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    cell: Cell
+    vocab_size: int
+    embedding: int
+    hidden: int
+    layers: int
+    dropout: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def state_names(self) -> list[tuple[str, str]]:
+        """ONNX (input, output) names per state tensor, as ``artifact.manifest`` defines them."""
+        return [("h_in", "h_out"), ("c_in", "c_out")] if self.cell == "lstm" else [("h_in", "h_out")]
+
+
+class RecurrentLM(nn.Module):
+    """Dropout acts between stacked layers (inside the cell) and before the head."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        if config.cell not in _CELLS:
+            raise ValueError(f"unknown cell {config.cell!r}; choose one of {', '.join(_CELLS)}")
+        self.config = config
+        self.embed = nn.Embedding(config.vocab_size, config.embedding)
+        self.rnn = _CELLS[config.cell](
+            config.embedding,
+            config.hidden,
+            num_layers=config.layers,
+            dropout=config.dropout if config.layers > 1 else 0.0,
+            batch_first=True,
+        )
+        self.drop = nn.Dropout(config.dropout)
+        self.head = nn.Linear(config.hidden, config.vocab_size)
+
+    def initial_state(self, batch: int, device: torch.device | str = "cpu") -> TorchState:
+        shape = (self.config.layers, batch, self.config.hidden)
+        return tuple(torch.zeros(shape, device=device) for _ in self.config.state_names)
+
+    def forward(self, tokens: torch.Tensor, state: TorchState) -> tuple[torch.Tensor, TorchState]:
+        """``tokens`` ``[batch, time]`` → logits ``[batch, time, vocab]`` and the next state."""
+        x = self.embed(tokens)
+        if self.config.cell == "lstm":
+            out, (h, c) = self.rnn(x, (state[0], state[1]))
+            new_state: TorchState = (h, c)
+        else:
+            out, h = self.rnn(x, state[0])
+            new_state = (h,)
+        return self.head(self.drop(out)), new_state
+
+    @property
+    def parameters_count(self) -> int:
+        return sum(p.numel() for p in self.parameters())
