@@ -6,18 +6,21 @@ themselves, so tests can run several differently-configured bots in one process.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
-from artifact.paths import default_data_dir
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from artifact.paths import default_data_dir
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_MODELS_DIR = PROJECT_ROOT / "exported_models"
@@ -40,14 +43,15 @@ class Settings(BaseSettings):
 
     discord_token: SecretStr | None = None
     discord_shard_count: int | None = None
-    discord_shard_ids: list[int] | None = None
+    discord_shard_ids: Annotated[list[int] | None, NoDecode] = None  # "0,1" or a range "0-3"
     telegram_token: SecretStr | None = None
     telegram_base_url: str = "https://api.telegram.org/bot"
     telegram_webhook_url: str | None = None
     telegram_webhook_listen: str = "0.0.0.0"
     telegram_webhook_port: int = 8443
 
-    admins: list[str] = Field(default_factory=list)  # "telegram:123", "discord:456", "console:local"
+    # "telegram:123", "discord:456", "console:local"; from the environment: comma-separated
+    admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     rate_limit_per_minute: float = 10.0  # token-bucket refill
     rate_limit_burst: int = 5
@@ -65,21 +69,30 @@ class Settings(BaseSettings):
     retrain_time_limit_minutes: float = 120.0  # a job still going after this is killed and fails
     retrain_tolerance: float = 0.02  # nats/token a new version may lose to the served one and still go live
     retrain_max_upload_bytes: int = 10_000_000  # corpus files attached to /retrain
-    retrain_threads: int = 0  # PyTorch threads for training; 0: every core but one
+    retrain_threads: int = 0  # PyTorch threads for training; 0: the trainer's default
     retrain_nice: int = 10  # training runs at lower CPU priority so replies stay quick
     retrain_command: list[str] = Field(default_factory=list)  # runs `train`/`export`; empty: bardling
     retrain_poll_s: float = 1.0  # how often a running job's progress and cancel flag are read
     retrain_notice_every_s: float = 15.0  # progress notices at most this often (and every 10 %)
 
     metrics_port: int | None = None  # /healthz and /metrics; None: off
+    metrics_listen: str = "127.0.0.1"  # containers: 0.0.0.0, so Prometheus can reach it
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"  # json: one object per line, with the request id
 
     @field_validator("admins", "discord_shard_ids", mode="before")
     @classmethod
-    def _split_csv(cls, value: Any) -> Any:
+    def _split_csv(cls, value: Any, info: ValidationInfo) -> Any:
+        """Lists come from the environment as ``a,b`` (or JSON); shard ids may name ranges (``0-3``)."""
         if isinstance(value, str):
-            return [v.strip() for v in value.split(",") if v.strip()]
-        return value
+            value = json.loads(value) if value.lstrip().startswith("[") else value.split(",")
+        if not isinstance(value, list):
+            return value
+        items = [v.strip() if isinstance(v, str) else v for v in value]
+        items = [v for v in items if v != ""]
+        if info.field_name == "discord_shard_ids":
+            return [n for item in items for n in _shard_range(item)]
+        return items
 
     @classmethod
     def settings_customise_sources(
@@ -111,3 +124,11 @@ class Settings(BaseSettings):
 
     def is_admin(self, user_key: str) -> bool:
         return user_key in self.admins
+
+
+def _shard_range(item: Any) -> list[Any]:
+    """``"2-4"`` → ``[2, 3, 4]``; anything else is left for validation."""
+    first, dash, last = str(item).partition("-")
+    if dash and first.strip().isdigit() and last.strip().isdigit():
+        return list(range(int(first), int(last) + 1))
+    return [item]

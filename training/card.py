@@ -45,13 +45,14 @@ def train_command(settings: dict[str, Any], run_dir: str) -> str:
     return shlex.join(parts)
 
 
-def write_card(directory: Path, manifest: Manifest, run_name: str, out_dir: Path) -> Path:
+def write_card(directory: Path, manifest: Manifest, run_name: str, out_dir: Path, note: str = "") -> Path:
     """``out_dir`` appears in the export command only when relative (no machine paths in cards)."""
     settings = TrainConfig.from_dict(manifest.training.get("config", {})).to_dict()
     arch, m = manifest.architecture, manifest.metrics
     run_dir = f"runs/{run_name}"
+    stream = manifest.tokenizer["mode"] != "line"
     rows: list[tuple[str, Any]] = [
-        ("validation loss, stateful (nats/token)", m.val_loss),
+        ("validation loss, stateful (nats/token)" if stream else "validation loss (nats/token)", m.val_loss),
         ("validation loss, windowed-256 (nats/token)", m.windowed_256_loss),
         ("bits per character", m.val_bpc),
         ("perplexity", m.val_ppl),
@@ -59,7 +60,12 @@ def write_card(directory: Path, manifest: Manifest, run_name: str, out_dir: Path
         ("test perplexity", m.test_ppl),
     ]
     if m.novelty:
-        rows += [(f"sampled lines {k.replace('_', ' ')}", v) for k, v in m.novelty.items() if k != "samples"]
+        count = int(m.novelty.get("samples", 0))
+        rows += [
+            (f"of {count:,} sampled lines: {k.replace('_', ' ')}", f"{v:.1%}")
+            for k, v in m.novelty.items()
+            if k != "samples" and (v or k != "empty")
+        ]
     rows += [
         ("parameters", arch.parameters),
         ("training steps", m.steps),
@@ -79,6 +85,8 @@ def write_card(directory: Path, manifest: Manifest, run_name: str, out_dir: Path
     )
     if not out_dir.is_absolute():
         export_args += ["--out", str(out_dir)]
+    if note:
+        export_args += ["--note", note]
     export_cmd = shlex.join(export_args)
     text = f"""# {manifest.name} {manifest.version}
 
@@ -87,6 +95,8 @@ dropout {arch.dropout}, vocabulary {arch.vocab_size} ({manifest.tokenizer["mode"
 Corpus `{manifest.corpus.name}` (sha256 `{manifest.corpus.sha256[:16]}…`); the checkpoint with the best
 validation loss (step {manifest.training.get("best_step")}) is the one exported. Served with temperature
 {gen.temperature}, top-p {gen.top_p}, at most {gen.max_tokens} tokens.
+
+{note}
 
 ## Metrics
 
@@ -112,7 +122,7 @@ Files: `model.onnx` (one decoding step, opset {manifest.onnx.opset}, sha256 `{ma
 `manifest.json` (architecture, tokenizer, metrics, library versions).
 """
     path = directory / CARD_FILE
-    path.write_text(text, "utf-8")
+    path.write_text(text.replace("\n\n\n", "\n\n"), "utf-8")
     return path
 
 

@@ -108,7 +108,9 @@ def train(
     lowercase: Annotated[bool | None, typer.Option("--lowercase/--no-lowercase")] = None,
     seed: int = 1337,
     device: Annotated[str, typer.Option(help="auto | cpu | cuda.")] = "auto",
-    threads: Annotated[int | None, typer.Option(min=1, help="CPU threads for PyTorch.")] = None,
+    threads: Annotated[
+        int | None, typer.Option(min=1, help="CPU threads (default: half the cores, at most 4).")
+    ] = None,
     max_minutes: Annotated[
         float | None, typer.Option(min=0.0, help="Stop cleanly after this wall-clock time.")
     ] = None,
@@ -193,6 +195,7 @@ def export(
     out: Annotated[Path | None, typer.Option(help="Default: <data dir>/models/<name>/<version>/.")] = None,
     version: Annotated[str | None, typer.Option(help="Default: a UTC timestamp.")] = None,
     force: Annotated[bool, typer.Option(help="Replace an existing export at --out.")] = False,
+    note: Annotated[str, typer.Option(help="A sentence for the model card.")] = "",
     data_dir: DataDirOption = None,
     corpora_dir: CorporaDirOption = None,
 ) -> None:
@@ -212,6 +215,7 @@ def export(
             name=name,
             version=version,
             force=force,
+            note=note,
             corpora_dir=corpora_dir,
             cache_dir=base / "corpora",
         )

@@ -26,6 +26,7 @@ from artifact.manifest import (
     TOKENS_INPUT,
     Architecture,
     CorpusInfo,
+    GenerationDefaults,
     Manifest,
     Metrics,
     OnnxInfo,
@@ -47,6 +48,9 @@ PARITY_TOLERANCE = 1e-4
 PARITY_STEPS = 50
 PARITY_BATCHES = (1, 8)
 SAMPLE_SEED = 7
+
+
+_UNITS = {"char": "character", "line": "one-name-per-line character", "word": "word"}
 
 
 class ExportError(Exception):
@@ -112,31 +116,22 @@ def parity_gap(model: RecurrentLM, backend: Backend, *, steps: int = PARITY_STEP
     return worst
 
 
-def make_samples(backend: Backend, tokenizer: Tokenizer, manifest_kind: str, gen: Any) -> list[str]:
+def make_samples(backend: Backend, tokenizer: Tokenizer, kind: str, gen: GenerationDefaults) -> list[str]:
     """A few outputs at the serving defaults, for the manifest and the card."""
-    rng = np.random.default_rng(SAMPLE_SEED)
-    if manifest_kind == "names":
+    if kind == "names":
         assert tokenizer.bos_id is not None
-        ids = sample(
-            backend,
-            [tokenizer.bos_id],
-            count=12,
-            max_tokens=gen.max_tokens,
-            temperature=gen.temperature,
-            top_p=gen.top_p,
-            rng=rng,
-            stop_id=tokenizer.eos_id,
-        )
-        return [tokenizer.decode(s) for s in ids]
-    newline = tokenizer.encode("\n").ids or [0]
+        prime, count, limit, stop = [tokenizer.bos_id], 12, gen.max_tokens, tokenizer.eos_id
+    else:
+        prime, count, limit, stop = tokenizer.encode("\n").ids or [0], 3, min(gen.max_tokens, 300), None
     ids = sample(
         backend,
-        newline,
-        count=3,
-        max_tokens=min(gen.max_tokens, 300),
+        prime,
+        count=count,
+        max_tokens=limit,
         temperature=gen.temperature,
         top_p=gen.top_p,
-        rng=rng,
+        rng=np.random.default_rng(SAMPLE_SEED),
+        stop_id=stop,
     )
     return [tokenizer.decode(s).strip() for s in ids]
 
@@ -151,8 +146,12 @@ def export_run(
     corpora_dir: Path | None = None,
     cache_dir: Path | None = None,
     tolerance: float = PARITY_TOLERANCE,
+    note: str = "",
 ) -> Manifest:
-    """Export ``run_dir``'s best checkpoint to ``out_dir``; returns the manifest written there."""
+    """Export ``run_dir``'s best checkpoint to ``out_dir``; returns the manifest written there.
+
+    ``note`` is a free sentence for the model card (how or why it was trained this way).
+    """
     version = version or default_version()
     if out_dir.exists() and any(out_dir.iterdir()) and not force:
         raise ExportError(f"{out_dir} already exists and is not empty; pass --force to replace it")
@@ -185,7 +184,7 @@ def export_run(
         manifest = _manifest(name, version, model, tokenizer, run_config, summary, best, onnx_path, gap)
         manifest.samples = make_samples(backend, tokenizer, manifest.kind, manifest.generation)
         manifest.write(staging)
-        write_card(staging, manifest, run_dir.name, out_dir)
+        write_card(staging, manifest, run_dir.name, out_dir, note)
         _swap_into_place(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -216,9 +215,7 @@ def _manifest(
         version=version,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         kind=kind,
-        description=f"{cfg.cell.upper()} {cfg.layers}×{cfg.hidden} character model of {corpus['name']}"
-        if mode != "word"
-        else f"{cfg.cell.upper()} {cfg.layers}×{cfg.hidden} word model of {corpus['name']}",
+        description=f"{cfg.cell.upper()} {cfg.layers}×{cfg.hidden} {_UNITS[mode]} model of {corpus['name']}",
         architecture=Architecture(
             cell=cfg.cell,
             layers=cfg.layers,

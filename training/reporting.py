@@ -93,5 +93,9 @@ def summary_table(title: str, rows: dict[str, Any]) -> Table:
     for key, value in rows.items():
         if value is None:
             continue
-        table.add_row(key, f"{value:.4f}" if isinstance(value, float) else str(value))
+        if isinstance(value, float):
+            shown = f"{value:,.0f}" if value.is_integer() and abs(value) >= 1 else f"{value:.4f}"
+        else:
+            shown = str(value)
+        table.add_row(key, shown)
     return table

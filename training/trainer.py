@@ -17,10 +17,10 @@ import torch.nn.functional as F
 from artifact.tokenizer import Tokenizer
 from training import checkpoint
 from training.batches import LineBatches, StreamBatches
-from training.config import TrainConfig, read_run_config, write_run_config
+from training.config import CONFIG_FILE, TrainConfig, read_run_config, write_run_config
 from training.corpora import load_corpus
 from training.data import Dataset, LineData, dataset_for
-from training.evaluate import SUMMARY_FILE, final_metrics, quick_val_loss, write_summary
+from training.evaluate import SUMMARY_FILE, final_metrics, quick_val_loss, read_summary, write_summary
 from training.models import ModelConfig, RecurrentLM, TorchState
 from training.plots import plot_losses
 from training.reporting import MetricsLog, ProgressView, summary_table
@@ -58,6 +58,14 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def default_threads(device: torch.device) -> int:
+    """Half the cores, at most 4: a recurrent step's matmuls are too small to scale further, and
+    on a shared CPU an oversubscribed OpenMP team runs several times slower than one thread."""
+    if device.type != "cpu":
+        return torch.get_num_threads()
+    return max(1, min(4, (os.cpu_count() or 2) // 2))
+
+
 def hardware(device: torch.device) -> str:
     if device.type == "cuda":
         return f"GPU, {torch.cuda.get_device_name(device)}"
@@ -89,8 +97,14 @@ def train(run_dir: Path, options: RunOptions, config: TrainConfig | None = None)
 
     Returns the run summary. Every failure after ``run_dir`` exists is also an ``error`` event.
     """
+    if config is not None and (run_dir / CONFIG_FILE).exists():
+        raise TrainingError(
+            f"{run_dir} already holds a run; continue it with --resume or pick another --run-dir"
+        )
     run_dir.mkdir(parents=True, exist_ok=True)
     log = MetricsLog(run_dir)
+    if config is not None:
+        log.path.unlink(missing_ok=True)  # the error of an attempt that never got going
     try:
         return _Run(run_dir, options, config, log).run()
     except TrainingError as exc:
@@ -105,17 +119,20 @@ def train(run_dir: Path, options: RunOptions, config: TrainConfig | None = None)
 class _Run:
     def __init__(self, run_dir: Path, options: RunOptions, config: TrainConfig | None, log: MetricsLog):
         self.run_dir, self.options, self.log = run_dir, options, log
-        if options.threads:
-            torch.set_num_threads(options.threads)
         self.device = pick_device(options.device)
+        torch.set_num_threads(options.threads or default_threads(self.device))
         resume = (
             checkpoint.load(checkpoint.checkpoint_path(run_dir, checkpoint.LAST)) if config is None else None
         )
-        if config is None:
-            config = TrainConfig.from_dict(read_run_config(run_dir)["config"])
+        recorded = read_run_config(run_dir) if config is None else None
+        if recorded is not None:
+            config = TrainConfig.from_dict(recorded["config"])
+        assert config is not None
         config.validate()
         self.config = config
         corpus = load_corpus(config.corpus, corpora_dir=options.corpora_dir, cache_dir=options.cache_dir)
+        if recorded is not None and recorded["corpus"]["sha256"] != corpus.sha256:
+            raise TrainingError(f"{config.corpus} has changed since this run started (sha256 differs)")
         tokenizer = Tokenizer.from_dict(resume["tokenizer"]) if resume else None
         try:
             self.data: Dataset = dataset_for(corpus, config.to_dict(), tokenizer)
@@ -123,11 +140,9 @@ class _Run:
             raise TrainingError(str(exc)) from None
         config.mode, config.lowercase = self.data.mode, self.data.tokenizer.lowercase
         self.batches = self._batches()
-        if config.steps is None:
-            epochs = config.epochs if config.epochs is not None else None
-            config.steps = (
-                DEFAULT_STEPS if epochs is None else max(1, round(epochs * self.batches.steps_per_epoch))
-            )
+        if config.steps is None and config.epochs is not None:
+            config.steps = max(1, round(config.epochs * self.batches.steps_per_epoch))
+        config.steps = config.steps or DEFAULT_STEPS
         if config.eval_every is None:
             config.eval_every = max(1, config.steps // EVALS_PER_RUN)
         self.total = config.steps
@@ -146,7 +161,7 @@ class _Run:
             lr=config.lr,
             betas=(0.9, 0.99),
         )
-        warmup = min(config.warmup, max(1, self.total // 10))
+        warmup = min(config.warmup, max(1, self.total // 10))  # short runs: a tenth at most
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer, lambda s: lr_factor(s, warmup, self.total, config.min_lr_ratio)
         )
@@ -224,10 +239,13 @@ class _Run:
         self.step, self.best_val, self.best_step = payload["step"], payload["best_val"], payload["best_step"]
         self.elapsed_before = payload["elapsed_s"]
         checkpoint.restore_rng_states(payload["rng"])
-        self.log.rewind(self.step)
 
     # ------------------------------------------------------------------ the loop
     def run(self) -> dict[str, Any]:
+        finished = read_summary(self.run_dir) if self.step >= self.total else None
+        if finished is not None:
+            return finished  # resuming a finished run changes nothing
+        self.log.rewind(self.step)
         cfg, opts = self.config, self.options
         assert cfg.eval_every is not None
         log_every = opts.log_every or max(1, self.total // 500)

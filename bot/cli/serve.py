@@ -15,6 +15,7 @@ from typing import Annotated, Any, Protocol
 import typer
 
 from bot.config import Settings
+from bot.observability.logs import configure_logging
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +64,14 @@ def _build(name: TransportName, core: Any, settings: Settings, admin: bool) -> T
 async def serve(settings: Settings, names: list[TransportName], *, admin: bool = False) -> None:
     """Run until SIGINT/SIGTERM; the console alone also ends when its user quits or input ends."""
     from bot.app import Bardling
+    from bot.observability.server import serving
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        async with Bardling(settings) as app:
+        async with Bardling(settings) as app, serving(app, settings.metrics_listen, settings.metrics_port):
             transports = [_build(n, app.core, settings, admin) for n in dict.fromkeys(names)]
             started: list[Transport] = []
             try:
@@ -108,7 +110,7 @@ def _run(settings: Settings, names: list[TransportName], admin: bool, log_level:
     if problem:
         typer.echo(problem, err=True)
         raise typer.Exit(2)
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(log_level, settings.log_format)
     asyncio.run(serve(settings, names, admin=admin))
 
 

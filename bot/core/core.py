@@ -13,20 +13,26 @@ from bot.core.commands import build_registry
 from bot.core.context import Context, Services
 from bot.core.errors import UserError
 from bot.core.ratelimit import RateLimiter, wait_message
-from bot.core.registry import Registry
+from bot.core.registry import Command, Registry
 from bot.core.types import CommandSpec, Invocation, Notice, Notifier, Reply
 from bot.engine.api import BusyError, EngineError
+from bot.observability.metrics import Metrics
+from bot.observability.requests import observe
 
 log = logging.getLogger(__name__)
 
 INTERNAL_ERROR = "Something went wrong on my side — please try again."
 BUSY = "The bard is busy with many verses — try again in a few seconds."
+UNKNOWN = "unknown"  # the metrics label of commands that do not exist (never the user's text)
 
 
 class CommandCore:
-    def __init__(self, services: Services, *, registry: Registry | None = None) -> None:
+    def __init__(
+        self, services: Services, *, registry: Registry | None = None, metrics: Metrics | None = None
+    ) -> None:
         self.services = services
         self.registry = registry or build_registry()
+        self.metrics = metrics or Metrics()
         settings = services.settings
         self.limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
         self._notifiers: dict[str, Notifier] = {}
@@ -71,6 +77,14 @@ class CommandCore:
     async def handle(self, inv: Invocation) -> Reply:
         name = inv.command.strip().lstrip("/").split("@", 1)[0].lower()
         command = self.registry.get(name)
+        with observe(self.metrics, inv.platform, command.name if command else UNKNOWN) as seen:
+            reply = await self._answer(inv, name, command)
+            seen.outcome = _outcome(reply)
+            if command is not None and command.generates and not reply.error:
+                seen.generated_chars = len(reply.text)
+        return reply
+
+    async def _answer(self, inv: Invocation, name: str, command: Command | None) -> Reply:
         if command is None:
             return Reply(f"Unknown command /{name[:32]} — try /help", error=True)
         admin = self.is_admin(inv.user_key)
@@ -92,3 +106,11 @@ class CommandCore:
         except Exception:
             log.exception("/%s from %s failed", command.name, inv.user_key)
             return Reply(INTERNAL_ERROR, error=True)
+
+
+def _outcome(reply: Reply) -> str:
+    if not reply.error:
+        return "ok"
+    if reply.text == INTERNAL_ERROR:
+        return "failed"
+    return "busy" if reply.text == BUSY else "refused"

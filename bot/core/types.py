@@ -63,6 +63,7 @@ class CommandSpec:
     description: str
     params: list[ParamSpec] = field(default_factory=list)
     admin_only: bool = False
+    file: str | None = None  # what an attached file is for, if it takes one (→ Invocation.attachment)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ replaces itself with PROGRAM (same pid, so the worker's process group still hold
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -25,6 +26,15 @@ def die_with_parent() -> None:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
 
 
+def lower_priority(nice: int) -> None:
+    """Nice this process, and its autogroup when it was started with setsid: with Linux's autogroup
+    scheduling such a process is a group of its own, and nice values only rank threads in a group."""
+    os.nice(nice)
+    if nice > 0 and os.getsid(0) == os.getpid():  # never re-nice a group shared with the bot
+        with contextlib.suppress(OSError), open("/proc/self/autogroup", "w") as fh:
+            fh.write(str(nice))
+
+
 def main(argv: list[str]) -> None:
     if len(argv) < 2:
         sys.exit("usage: python -m bot.jobs.child NICE PROGRAM [ARGS...]")
@@ -32,7 +42,7 @@ def main(argv: list[str]) -> None:
     die_with_parent()
     if os.getppid() != parent:  # the parent died before the request took effect
         sys.exit(1)
-    os.nice(int(argv[0]))
+    lower_priority(int(argv[0]))
     os.execvp(argv[1], argv[1:])
 
 

@@ -66,15 +66,9 @@ class Verdict:
             return f"validation loss {new:.3f}; nothing was served before"
         if new <= old:
             return f"validation loss {new:.3f}, down from {old:.3f}"
-        if self.accepted:
-            return (
-                f"validation loss {new:.3f}, up {new - old:.3f} from {old:.3f}: "
-                f"within the tolerance of {self.tolerance:g}"
-            )
-        return (
-            f"validation loss {new:.3f} is {new - old:.3f} worse than the served {old:.3f}: "
-            f"more than the tolerance of {self.tolerance:g}"
-        )
+        within = "within the" if self.accepted else "over the"
+        change = f"up {new - old:.3f} from {old:.3f}"
+        return f"validation loss {new:.3f}, {change} ({within} {self.tolerance:g} tolerance)"
 
 
 def judge(new: Manifest, served: Manifest | None, tolerance: float) -> Verdict:

@@ -9,7 +9,6 @@ or the validation losses the gate compares would not be in the same units.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -110,22 +109,25 @@ def _checked(option: Option, value: Any) -> Any:
 
 
 def train_argv(corpus: str, settings: Mapping[str, Any], *, threads: int) -> list[str]:
-    """``train CORPUS --flag value …`` for ``settings`` (the run dir and data dirs come on top)."""
+    """``train CORPUS --flag value …`` for ``settings`` (the run dir and data dirs come on top).
+
+    ``threads`` 0 leaves the thread count to the trainer's own default."""
     argv = ["train", corpus]
     for key, value in settings.items():
         if key == "lowercase":
             argv.append("--lowercase" if value else "--no-lowercase")
         elif key in FLAGS:
             argv += [FLAGS[key], str(value)]
-    return [*argv, "--threads", str(threads or max(1, (os.cpu_count() or 1) - 1)), "--quiet"]
+    return [*argv, *(["--threads", str(threads)] if threads > 0 else []), "--quiet"]
 
 
 def describe(settings: Mapping[str, Any]) -> str:
     """``GRU 1×512, 300 steps``: the shape and length of a run, for messages."""
     cell = str(settings.get("arch", "gru")).upper()
-    shape = f"{cell} {settings.get('layers', 1)}×{settings.get('hidden', '?')}"
+    hidden = settings.get("hidden")
+    shape = f"{cell} {settings.get('layers', 1)}×{hidden}" if hidden else f"{cell} of the default size"
     if settings.get("epochs") is not None:
         return f"{shape}, {settings['epochs']:g} epochs"
     if settings.get("steps") is not None:
         return f"{shape}, {settings['steps']} steps"
-    return f"{shape}, the trainer's default length"
+    return f"{shape}, the default length"

@@ -1,6 +1,6 @@
 """One stage of a job (``train`` or ``export``) as a child process that the event loop only watches.
 
-The child runs in its own process group (a new session), so a cancel or a time limit kills it
+The child runs in a process group of its own (setsid), so a cancel or a time limit kills it
 and anything it started with one signal, and a Ctrl-C meant for the bot does not reach it. The
 loop never blocks: it waits for the exit with a timeout and asks ``check`` in between whether
 the job should stop (cancelled, out of time).

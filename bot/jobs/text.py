@@ -35,7 +35,7 @@ def progress_line(
     """``⏳ Job #7 · dinos · training 40% · step 120/300 · loss 1.234 · val 1.650 · ETA 1m05s``."""
     parts = [f"{ICONS.get(state, '')} Job #{job_id} · {model}".strip()]
     if state == "running":
-        parts.append(f"{message or 'running'} {progress:.0%}")
+        parts.append(f"training {progress:.0%}" if message == "training" else message or "running")
     else:
         parts.append(state)
     if state in ("running", "queued") and metrics.get("total_steps"):
@@ -69,8 +69,11 @@ def job_status(job: TrainingJob) -> str:
         lines.append(f"Started {_clock(job.started_at)} · {verb} {took}")
     if job.state in FINAL_STATES and job.message:
         lines.append(job.message)
-    if job.metrics.get("version"):
-        lines.append(f"Version {job.metrics['version']}")
+    version = job.metrics.get("version")
+    if version and job.state == "succeeded":
+        lines.append(f"Version {version}")
+    elif version and job.state in FINAL_STATES:
+        lines.append(f"Version {version} was not kept; the run stays in {job.metrics.get('run_dir')}")
     return "\n".join(lines)
 
 
@@ -123,6 +126,6 @@ def _clock(when: datetime) -> str:
     return when.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _short(text: str, width: int = 90) -> str:
+def _short(text: str, width: int = 120) -> str:
     line = text.splitlines()[0] if text else ""
     return line if len(line) <= width else line[: width - 1] + "…"

@@ -75,6 +75,7 @@ class _Run:
     tail: MetricsTail
     stage: str = "starting"
     placed: Path | None = None  # the version directory, until it is served
+    pinned: str | None = None  # the version this job wrote into ``active`` to keep it served
     metrics: dict[str, Any] = field(default_factory=dict)
     saved: tuple[Any, ...] = ()
     noticed_at: float = -math.inf
@@ -171,7 +172,18 @@ class JobWorker:
 
     # ----------------------------------------------------------------- one job
     async def _run(self, job: TrainingJob) -> None:
-        run = self._prepare(job)
+        try:
+            run = self._prepare(job)
+        except OSError as err:
+            await jobs.update_fields(
+                self.storage,
+                job.id,
+                state="failed",
+                message=f"no room for the run: {err}",
+                finished_at=utcnow(),
+            )
+            await self._announce_end(job.id)
+            return
         try:
             await self._notice(run, force=True)
             await self._train(run)
@@ -224,7 +236,10 @@ class JobWorker:
     async def _export(self, run: _Run) -> tuple[Manifest, tuple[str, Manifest] | None]:
         before = served(self.engine, run.job.model)
         if before is not None and not (run.staging.parent / ACTIVE_FILE).exists():
-            await self.engine.activate(run.job.model, before[0])  # pin it: a new directory must not change it
+            # Pin the served version while a new directory sits beside it (a model with no
+            # bundled copy would otherwise serve its newest); unpinned if the job goes no further.
+            await self.engine.activate(run.job.model, before[0])
+            run.pinned = before[0]
         run.stage = "exporting"
         await self._notice(run, force=True)
         argv = ["export", str(run.run_dir), "--name", run.job.model, "--out", str(run.staging)]
@@ -337,11 +352,18 @@ class JobWorker:
         return f" ({errors[-1].split(':', 1)[-1].strip()})" if errors else ""
 
     def _discard(self, run: _Run) -> None:
-        """Remove a version that will not be served (its run dir, with checkpoints, stays)."""
+        """Remove a version that will not be served (its run dir, with checkpoints, stays), and the pin."""
         shutil.rmtree(run.staging, ignore_errors=True)
+        changed = run.placed is not None
         if run.placed is not None:
             shutil.rmtree(run.placed, ignore_errors=True)
             run.placed = None
+        active = run.staging.parent / ACTIVE_FILE
+        with contextlib.suppress(OSError):
+            if run.pinned is not None and active.read_text("utf-8").strip() == run.pinned:
+                active.unlink()  # as it was before the job: nothing named, the default served
+                changed = True
+        if changed:
             self.engine.reload()
 
     # ----------------------------------------------------------------- reporting

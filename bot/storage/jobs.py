@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from bot.storage.models import JOB_STATES, TrainingJob, utcnow
 from bot.storage.store import Storage
@@ -73,3 +73,33 @@ async def next_queued(storage: Storage) -> TrainingJob | None:
     stmt = select(TrainingJob).where(TrainingJob.state == "queued").order_by(TrainingJob.id).limit(1)
     async with storage.read() as session:
         return await session.scalar(stmt)
+
+
+async def claim_next(storage: Storage, *, message: str = "starting") -> TrainingJob | None:
+    """Move the oldest queued job to ``running`` and return it; None when the queue is empty.
+
+    Any number of workers, on any number of machines, may call this at once: on PostgreSQL the
+    row is read ``FOR UPDATE SKIP LOCKED``, so a worker never waits on a row another is claiming
+    and never gets the same job; on SQLite the write transaction already runs one at a time.
+    """
+    stmt = (
+        select(TrainingJob)
+        .where(TrainingJob.state == "queued")
+        .order_by(TrainingJob.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    async with storage.write() as session:
+        job = await session.scalar(stmt)
+        if job is None:
+            return None
+        now = utcnow()
+        job.state, job.started_at, job.message, job.updated_at = "running", now, message, now
+    return job
+
+
+async def count_by_state(storage: Storage) -> dict[str, int]:
+    """How many jobs are in each state (states with none are absent)."""
+    stmt = select(TrainingJob.state, func.count()).group_by(TrainingJob.state)
+    async with storage.atomic() as conn:
+        return {state: int(n) for state, n in (await conn.execute(stmt)).all()}

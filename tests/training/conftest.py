@@ -1,8 +1,7 @@
-"""Small texts the training tests build themselves, and a run directory factory."""
+"""Fixtures for the training tests: small corpus files, run options, a tiny model configuration."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,18 +10,7 @@ import pytest
 from training.config import TrainConfig
 from training.trainer import RunOptions
 
-VERSE = (
-    "Shall I compare thee to a summer's day?\n"
-    "Thou art more lovely and more temperate:\n"
-    "Rough winds do shake the darling buds of May,\n"
-    "And summer's lease hath all too short a date.\n"
-) * 8
-NAMES = [
-    "aardonyx", "abelisaurus", "achelousaurus", "achillobator", "acrocanthosaurus", "aegyptosaurus",
-    "afrovenator", "agilisaurus", "alamosaurus", "albertaceratops", "albertosaurus", "alectrosaurus",
-    "allosaurus", "alvarezsaurus", "amargasaurus", "ammosaurus", "ampelosaurus", "amygdalodon",
-    "anchiceratops", "anchisaurus", "ankylosaurus", "anserimimus", "antarctosaurus", "apatosaurus",
-]  # fmt: skip
+from .texts import NAMES, VERSE
 
 
 @pytest.fixture
@@ -57,14 +45,3 @@ def tiny_config() -> Callable[..., TrainConfig]:
         return TrainConfig(**settings)  # type: ignore[arg-type]
 
     return make
-
-
-def corpora_dir() -> Path | None:
-    """The verified corpora, when this checkout has them (``BARDLING_CORPORA_DIR``)."""
-    value = os.environ.get("BARDLING_CORPORA_DIR")
-    return Path(value) if value and Path(value).is_dir() else None
-
-
-needs_corpora = pytest.mark.skipif(
-    corpora_dir() is None, reason="BARDLING_CORPORA_DIR is not set to the verified corpora directory"
-)

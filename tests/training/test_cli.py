@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import builtins
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,20 @@ from typer.testing import CliRunner
 from bot.cli import app
 
 runner = CliRunner()
-TINY = ["--hidden", "16", "--emb", "8", "--batch", "4", "--seq-len", "16", "--steps", "6", "--eval-every", "3"]
+TINY = [
+    "--hidden",
+    "16",
+    "--emb",
+    "8",
+    "--batch",
+    "4",
+    "--seq-len",
+    "16",
+    "--steps",
+    "6",
+    "--eval-every",
+    "3",
+]
 
 
 def _invoke(*args: str, data_dir: Path) -> Any:
@@ -22,7 +37,9 @@ def _invoke(*args: str, data_dir: Path) -> Any:
 
 def test_train_export_evaluate(tmp_path: Path, verse_file: Path) -> None:
     run = tmp_path / "run"
-    result = _invoke("train", str(verse_file), *TINY, "--device", "cpu", "--run-dir", str(run), data_dir=tmp_path)
+    result = _invoke(
+        "train", str(verse_file), *TINY, "--device", "cpu", "--run-dir", str(run), data_dir=tmp_path
+    )
     assert result.exit_code == 0, result.output
     assert (run / "loss.png").stat().st_size > 0
     events = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
@@ -43,8 +60,13 @@ def test_train_export_evaluate(tmp_path: Path, verse_file: Path) -> None:
 def test_resume_by_run_id(tmp_path: Path, verse_file: Path) -> None:
     run = tmp_path / "runs" / "r1"
     assert _invoke("train", str(verse_file), *TINY, "--run-dir", str(run), data_dir=tmp_path).exit_code == 0
+    before = (run / "metrics.jsonl").read_text()
     result = _invoke("train", "--resume", "r1", data_dir=tmp_path)
-    assert result.exit_code == 0, result.output  # already finished: it only re-scores and says done
+    assert result.exit_code == 0, result.output
+    assert (run / "metrics.jsonl").read_text() == before  # already finished: nothing to do
+    result = _invoke("train", str(verse_file), *TINY, "--run-dir", str(run), data_dir=tmp_path)
+    assert result.exit_code == 1 and "already holds a run" in result.output
+    assert (run / "metrics.jsonl").read_text() == before
 
 
 def test_unknown_corpus_is_a_short_error(tmp_path: Path) -> None:
@@ -75,3 +97,13 @@ def test_missing_torch_names_the_training_extra(tmp_path: Path, monkeypatch: pyt
     result = _invoke("train", "shakespeare", data_dir=tmp_path)
     assert result.exit_code == 1
     assert "pip install -e '.[train]'" in result.output
+
+
+def test_onnx_side_never_imports_torch() -> None:
+    """The bot and the ONNX evaluator run where PyTorch is not installed."""
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        "import training.cli, training.evaluate_onnx, training.scoring, training.corpora, training.data\n"
+        "assert sys.modules['torch'] is None"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])

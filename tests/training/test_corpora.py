@@ -9,7 +9,7 @@ import pytest
 
 from training.corpora import CorpusError, CorpusFile, CorpusSpec, load_corpus
 
-GOOD = "one\ntwo\nthree\n".encode()
+GOOD = b"one\ntwo\nthree\n"
 
 
 def _registry(tmp_path: Path, served: bytes, expected: bytes = GOOD) -> dict[str, CorpusSpec]:
@@ -34,7 +34,7 @@ def test_download_is_verified_then_cached(tmp_path: Path) -> None:
 def test_checksum_mismatch_is_an_error_and_nothing_is_cached(tmp_path: Path) -> None:
     registry = _registry(tmp_path, b"tampered\n")
     cache = tmp_path / "cache"
-    with pytest.raises(CorpusError, match="sha256 .* does not match"):
+    with pytest.raises(CorpusError, match=r"sha256 .* does not match"):
         load_corpus("toy", corpora_dir=None, cache_dir=cache, registry=registry)
     assert not cache.exists() or not any(cache.rglob("*"))
 
@@ -54,7 +54,9 @@ def test_damaged_cache_is_replaced_by_a_fresh_download(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     cache.mkdir()
     (cache / "toy.txt").write_bytes(b"half a fi")
-    assert load_corpus("toy", corpora_dir=None, cache_dir=cache, registry=registry).texts["all"] == GOOD.decode()
+    assert (
+        load_corpus("toy", corpora_dir=None, cache_dir=cache, registry=registry).texts["all"] == GOOD.decode()
+    )
     assert (cache / "toy.txt").read_bytes() == GOOD
 
 
@@ -77,15 +79,15 @@ def test_local_file_is_a_stream_corpus_named_by_its_stem(tmp_path: Path) -> None
 def test_local_file_that_is_not_text(tmp_path: Path) -> None:
     path = tmp_path / "image.txt"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\xff")
-    with pytest.raises(CorpusError, match="image.txt is not UTF-8 text"):
+    with pytest.raises(CorpusError, match=r"image\.txt is not UTF-8 text"):
         load_corpus(path, corpora_dir=None, cache_dir=tmp_path / "cache")
 
 
 def test_unknown_name_lists_the_known_ones(tmp_path: Path) -> None:
-    with pytest.raises(CorpusError, match="unknown corpus 'shakespear'.*shakespeare"):
+    with pytest.raises(CorpusError, match=r"unknown corpus 'shakespear'.*shakespeare"):
         load_corpus("shakespear", corpora_dir=None, cache_dir=tmp_path / "cache")
 
 
 def test_corpus_without_address_explains_where_to_put_it(tmp_path: Path) -> None:
-    with pytest.raises(CorpusError, match="no download address.*BARDLING_CORPORA_DIR"):
+    with pytest.raises(CorpusError, match=r"no download address.*BARDLING_CORPORA_DIR"):
         load_corpus("tang", corpora_dir=tmp_path, cache_dir=tmp_path / "cache")

@@ -14,7 +14,7 @@ from training.corpora import Corpus, load_corpus
 from training.data import LineData, StreamData, build_dataset, split_lines
 from training.scoring import IGNORE
 
-from .conftest import NAMES, corpora_dir, needs_corpora
+from .texts import NAMES, corpora_dir, needs_corpora
 
 
 @needs_corpora
@@ -84,3 +84,12 @@ def test_line_batches_pad_and_ignore_padding() -> None:
 def test_too_small_corpus_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="too few"):
         StreamBatches(np.arange(50), batch=8, seq_len=16, seed=0)
+
+
+@needs_corpora
+def test_tang_vocabulary_is_bounded_by_min_freq(tmp_path: Path) -> None:
+    corpus = load_corpus("tang", corpora_dir=corpora_dir(), cache_dir=tmp_path)
+    data = build_dataset(corpus, "line", min_freq=5)
+    assert isinstance(data, LineData) and data.tokenizer.unk is not None
+    assert 3000 < len(data.tokenizer) < 7000  # 7,311 distinct characters in all
+    assert len(data.train) + len(data.val) == 44_463

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnx
@@ -18,17 +18,25 @@ from training.evaluate_onnx import evaluate_model_dir
 from training.export import ExportError, export_run
 from training.trainer import RunOptions, train
 
+from .texts import NAMES, VERSE
+
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """One trained tiny run per cell type (GRU on verse; LSTM, two layers, on names)."""
-    from .conftest import NAMES, VERSE
-
     root = tmp_path_factory.mktemp("runs")
     (root / "verse.txt").write_text(VERSE, "utf-8")
     (root / "names.txt").write_text("\n".join(NAMES), "utf-8")
     options = RunOptions(corpora_dir=None, cache_dir=root / "cache", device="cpu", show_progress=False)
-    common = {"hidden": 24, "emb": 8, "batch": 4, "seq_len": 16, "steps": 12, "eval_every": 6, "warmup": 2}
+    common: dict[str, Any] = {
+        "hidden": 24,
+        "emb": 8,
+        "batch": 4,
+        "seq_len": 16,
+        "steps": 12,
+        "eval_every": 6,
+        "warmup": 2,
+    }
     train(root / "gru", options, TrainConfig(corpus=str(root / "verse.txt"), arch="gru", **common))
     lstm = TrainConfig(corpus=str(root / "names.txt"), mode="line", arch="lstm", layers=2, **common)
     train(root / "lstm", options, lstm)

@@ -105,3 +105,22 @@ def test_bad_settings_are_refused_before_training(
         train(tmp_path / "run", options, tiny_config(verse_file, dropout=1.5))
     with pytest.raises(TrainingError, match="too few"):
         train(tmp_path / "run2", options, tiny_config(verse_file, batch=512, seq_len=512))
+
+
+def test_word_mode_reports_perplexity_not_bits_per_character(
+    tmp_path: Path, verse_file: Path, options: RunOptions, tiny_config: Callable[..., TrainConfig]
+) -> None:
+    summary = train(tmp_path / "run", options, tiny_config(verse_file, mode="word", seq_len=4, steps=6))
+    metrics = summary["metrics"]
+    assert metrics["val_bpc"] is None and metrics["val_ppl"] > 1
+    assert "windowed_256_loss" not in metrics
+
+
+def test_resume_refuses_a_changed_corpus(
+    tmp_path: Path, verse_file: Path, options: RunOptions, tiny_config: Callable[..., TrainConfig]
+) -> None:
+    stopping = RunOptions(**{**options.__dict__, "should_stop": lambda: True})
+    train(tmp_path / "run", stopping, tiny_config(verse_file))
+    verse_file.write_text("something else entirely\n" * 40, "utf-8")
+    with pytest.raises(TrainingError, match="has changed since this run started"):
+        train(tmp_path / "run", options)

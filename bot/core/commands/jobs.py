@@ -16,6 +16,7 @@ from bot.jobs.options import OPTIONS, describe
 from bot.jobs.service import JobService
 from bot.jobs.text import job_line, job_status
 
+CORPUS_FILE = "A UTF-8 text file to train a new model on"
 JOB_ID = ParamSpec("id", "A job number, as /jobs lists it", type="int", required=True, min_value=1)
 RETRAIN_PARAMS = [
     ParamSpec("model", "A model to retrain, or a new name with a text file attached", required=True),
@@ -89,11 +90,14 @@ async def rollback(ctx: Context, args: Args) -> Reply:
 
 
 def register(registry: Registry) -> None:
-    def admin(name: str, description: str, params: list[ParamSpec]) -> CommandSpec:
-        return CommandSpec(name, description, params, admin_only=True)
+    def admin(name: str, description: str, params: list[ParamSpec], file: str | None = None) -> CommandSpec:
+        return CommandSpec(name, description, params, admin_only=True, file=file)
 
     registry.add(
-        Command(admin("retrain", "Train a new version of a model (admins)", RETRAIN_PARAMS), retrain)
+        Command(
+            admin("retrain", "Train a new version of a model (admins)", RETRAIN_PARAMS, CORPUS_FILE),
+            retrain,
+        )
     )
     registry.add(Command(admin("jobs", "Recent retraining jobs (admins)", []), list_jobs))
     registry.add(Command(admin("job", "A retraining job's progress (admins)", [JOB_ID]), show_job))
