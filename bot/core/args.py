@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core.errors import UserError
-from bot.core.registry import ATTACHMENT, Command
+from bot.core.registry import Command
 from bot.core.types import ParamSpec
 
 _LINE = re.compile(r"\s*/(?P<name>\S*)\s?(?P<args>.*)", re.DOTALL)
@@ -89,8 +89,8 @@ def convert(p: ParamSpec, raw: str) -> Any:
 
 
 def parse_args(command: Command, text: str) -> Args:
-    """Typed values of the parameters typed as text (an ``attachment`` comes as ``Invocation.attachment``)."""
-    params = {p.name: p for p in command.spec.params if p.type != ATTACHMENT}
+    """Typed values of the parameters (an attached file comes as ``Invocation.attachment``)."""
+    params = {p.name: p for p in command.spec.params}
     values: dict[str, Any] = {}
     words: list[re.Match[str]] = []
     cuts: list[tuple[int, int]] = []

@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from bot.core.args import Args
     from bot.core.context import Context
 
-ATTACHMENT = "attachment"  # a parameter that is an uploaded file (Invocation.attachment), not text
 Handler = Callable[["Context", "Args"], Awaitable[Reply]]
 
 
@@ -32,18 +31,18 @@ class Command:
         return self.spec.name
 
     def usage(self) -> str:
-        """``/poem [seed] [model:…] …``: positional parameters, then the keyword-only ones."""
+        """``/poem [seed] [model:…] …``: positional parameters, then the keyword-only ones, then
+        ``[+ file]`` if the command takes an attached file."""
         parts = [f"/{self.name}"]
         keyword_only = False
         for p in self.spec.params:
-            if p.type == ATTACHMENT:
-                parts.append(f"+ {p.name} (attached)")
-                continue
             if keyword_only:
                 parts.append(f"[{p.name}:…]")
                 continue
             parts.append(f"<{p.name}>" if p.required else f"[{p.name}]")
             keyword_only = p.name == self.greedy
+        if self.spec.file:
+            parts.append("[+ file]")
         return " ".join(parts)
 
 

@@ -50,7 +50,7 @@ class ParamSpec:
 
     name: str
     description: str
-    type: str = "str"  # "str" | "int" | "float" | "attachment" (an uploaded file: Invocation.attachment)
+    type: str = "str"  # "str" | "int" | "float" (a file comes through CommandSpec.file)
     required: bool = False
     min_value: float | None = None
     max_value: float | None = None
@@ -63,7 +63,7 @@ class CommandSpec:
     description: str
     params: list[ParamSpec] = field(default_factory=list)
     admin_only: bool = False
-    file: str | None = None  # what an attached file is for, if it takes one (→ Invocation.attachment)
+    file: str | None = None  # what an optional attached file is for, if any (→ Invocation.attachment)
 
 
 @dataclass(frozen=True)

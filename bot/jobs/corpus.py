@@ -64,7 +64,7 @@ def store_upload(path: Path, *, uploads_dir: Path, model: str, max_bytes: int) -
     except OSError:
         raise UserError("The attached file could not be read — please send it again.") from None
     if size > max_bytes:
-        raise UserError(f"The attached file is {_mb(size)}; the limit is {_mb(max_bytes)}.")
+        raise UserError(too_big(size, max_bytes))
     data = path.read_bytes()
     try:
         text = data.decode("utf-8")
@@ -86,6 +86,11 @@ def store_upload(path: Path, *, uploads_dir: Path, model: str, max_bytes: int) -
             fh.write(payload)
         Path(fh.name).replace(target)
     return target
+
+
+def too_big(size: int, max_bytes: int) -> str:
+    """What an admin is told about a file over the upload limit (here, or before a transport fetches it)."""
+    return f"The attached file is {_mb(size)}; the limit is {_mb(max_bytes)}."
 
 
 def _mb(size: int) -> str:

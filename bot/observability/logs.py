@@ -26,6 +26,14 @@ def new_request_id() -> str:
     return secrets.token_hex(6)
 
 
+def one_line(err: BaseException) -> str:
+    """An exception as one short line for logs and health answers (messages can be pages long)."""
+    if isinstance(err, TimeoutError):
+        return "timed out"
+    lines = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {lines[0][:200]}" if lines else type(err).__name__
+
+
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id.get()

@@ -17,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from bot.observability.engine_metrics import EngineCollector
+from bot.observability.logs import one_line
 from bot.storage import jobs
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ class MetricsServer:
             async with asyncio.timeout(DATABASE_TIMEOUT_S):
                 metrics.set_job_states(await jobs.count_by_state(self._app.storage))
         except Exception as err:  # the scrape still answers, with the job states it last saw
-            log.warning("could not read job states for /metrics: %s", _reason(err))
+            log.warning("could not read job states for /metrics: %s", one_line(err))
         body = generate_latest(metrics.registry)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
@@ -73,7 +74,7 @@ class MetricsServer:
             async with asyncio.timeout(DATABASE_TIMEOUT_S), self._app.storage.atomic() as conn:
                 await conn.execute(text("SELECT 1"))
         except Exception as err:
-            return web.json_response({"status": "unhealthy", "database": _reason(err)}, status=503)
+            return web.json_response({"status": "unhealthy", "database": one_line(err)}, status=503)
         return web.json_response({"status": "ok", "database": "ok"})
 
 
@@ -89,7 +90,3 @@ async def serving(app: Bardling, host: str, port: int | None) -> AsyncIterator[M
         yield server
     finally:
         await server.stop()
-
-
-def _reason(err: BaseException) -> str:
-    return "timed out" if isinstance(err, TimeoutError) else f"{type(err).__name__}: {str(err)[:200]}"

@@ -50,6 +50,22 @@ def intents() -> discord.Intents:
     return wanted
 
 
+def shard_problem(settings: Settings) -> str | None:
+    """Why the shard settings cannot work, or None: each process serves a range of one total count."""
+    count, ids = settings.discord_shard_count, settings.discord_shard_ids
+    if ids and not count:
+        return "BARDLING_DISCORD_SHARD_IDS needs BARDLING_DISCORD_SHARD_COUNT"
+    if count is not None and count < 1:
+        return "BARDLING_DISCORD_SHARD_COUNT must be at least 1"
+    if count and ids:
+        outside = sorted({i for i in ids if not 0 <= i < count})
+        if outside:
+            return f"BARDLING_DISCORD_SHARD_IDS must be in 0–{count - 1}; got {', '.join(map(str, outside))}"
+        if len(set(ids)) != len(ids):
+            return "BARDLING_DISCORD_SHARD_IDS lists a shard twice"
+    return None
+
+
 class DiscordTransport:
     """``await start()`` logs in, syncs the slash commands and connects; ``await stop()`` closes."""
 
@@ -58,11 +74,12 @@ class DiscordTransport:
     def __init__(self, core: CommandCore, settings: Settings, *, defer_after: float = DEFER_AFTER_S) -> None:
         if settings.discord_token is None:
             raise DiscordStartError("BARDLING_DISCORD_TOKEN is not set")
-        if settings.discord_shard_ids and not settings.discord_shard_count:
-            raise DiscordStartError("BARDLING_DISCORD_SHARD_IDS needs BARDLING_DISCORD_SHARD_COUNT")
+        if problem := shard_problem(settings):
+            raise DiscordStartError(problem)
         self._core = core
         self._token = settings.discord_token
         self._defer_after = defer_after
+        self._max_upload = settings.retrain_max_upload_bytes
         self._notices = SentNotices()
         options: dict[str, Any] = {"intents": intents(), "allowed_mentions": discord.AllowedMentions.none()}
         if settings.discord_shard_count:
@@ -118,12 +135,14 @@ class DiscordTransport:
 
     # ------------------------------------------------------------------ interactions
     async def _on_command(
-        self, interaction: discord.Interaction, spec: CommandSpec, options: dict[str, Any]
+        self,
+        interaction: discord.Interaction,
+        spec: CommandSpec,
+        options: dict[str, Any],
+        upload: discord.Attachment | None,
     ) -> None:
-        upload = next((v for v in options.values() if isinstance(v, discord.Attachment)), None)
-        values = {k: v for k, v in options.items() if not isinstance(v, discord.Attachment)}
         command = self._core.registry.get(spec.name)
-        args = format_args(values, command.greedy if command is not None else None)
+        args = format_args(options, command.greedy if command is not None else None)
         await self._run(interaction, spec.name, args, upload)
 
     async def _on_press(self, interaction: discord.Interaction, command: str, arg: str) -> None:
@@ -166,8 +185,11 @@ class DiscordTransport:
         """The core's reply; an attached file is fetched first and handed over as a local file."""
         if upload is None:
             return await self._core.handle(invocation)
+        fetching = uploaded(
+            upload.filename, upload.size, self._max_upload, upload.save, (discord.HTTPException,)
+        )
         try:
-            async with uploaded(upload.filename, upload.save, (discord.HTTPException,)) as path:
+            async with fetching as path:
                 return await self._core.handle(replace(invocation, attachment=path))
         except UploadError as err:
             return Reply(text=str(err), error=True)

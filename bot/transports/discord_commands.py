@@ -3,7 +3,8 @@
 discord.py reads a command's options from its callback's signature, so each command gets a
 callback whose signature is made from the spec: typed, range-checked, described options
 (keyword-only, so required and optional ones may come in any order), with model-name
-autocomplete where the spec asks for it. The callback only hands the option values on.
+autocomplete where the spec asks for it, and an optional ``file`` attachment option for a command
+that takes a file (``CommandSpec.file``). The callback only hands the values on.
 """
 
 from __future__ import annotations
@@ -20,10 +21,14 @@ from bot.core.types import CommandSpec, ParamSpec
 DESCRIPTION_LIMIT = 100  # Discord's limit for command and option descriptions
 CHOICES_LIMIT = 25  # Discord shows at most 25 autocomplete choices
 
-OnCommand = Callable[[discord.Interaction, CommandSpec, dict[str, Any]], Awaitable[None]]
+FILE_OPTION = "file"  # the attachment option of a command that takes a file
+
+OnCommand = Callable[
+    [discord.Interaction, CommandSpec, dict[str, Any], discord.Attachment | None], Awaitable[None]
+]
 ModelNames = Callable[[], list[str]]
 
-_TYPES: dict[str, type] = {"str": str, "int": int, "float": float, "attachment": discord.Attachment}
+_TYPES: dict[str, type] = {"str": str, "int": int, "float": float}
 
 
 def _annotation(param: ParamSpec) -> Any:
@@ -43,10 +48,13 @@ def _describe(text: str, fallback: str) -> str:
 
 
 def build_command(spec: CommandSpec, on_command: OnCommand, model_names: ModelNames) -> app_commands.Command:
-    """The slash command for ``spec``; invoking it calls ``on_command(interaction, spec, options)``."""
+    """The slash command for ``spec``; invoking it calls ``on_command(interaction, spec, options, file)``."""
+    if spec.file and any(p.name == FILE_OPTION for p in spec.params):
+        raise ValueError(f"/{spec.name} has a parameter named {FILE_OPTION!r} and takes a file")
 
     async def callback(interaction: discord.Interaction, **options: Any) -> None:
-        await on_command(interaction, spec, options)
+        file = options.pop(FILE_OPTION, None) if spec.file else None
+        await on_command(interaction, spec, options, file)
 
     parameters = [inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
     parameters += [
@@ -58,10 +66,16 @@ def build_command(spec: CommandSpec, on_command: OnCommand, model_names: ModelNa
         )
         for p in spec.params
     ]
+    descriptions = {p.name: _describe(p.description, p.name) for p in spec.params}
+    if spec.file:
+        parameters.append(
+            inspect.Parameter(
+                FILE_OPTION, inspect.Parameter.KEYWORD_ONLY, annotation=discord.Attachment, default=None
+            )
+        )
+        descriptions[FILE_OPTION] = _describe(spec.file, FILE_OPTION)
     callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-    callback.__discord_app_commands_param_description__ = {  # type: ignore[attr-defined]
-        p.name: _describe(p.description, p.name) for p in spec.params
-    }
+    callback.__discord_app_commands_param_description__ = descriptions  # type: ignore[attr-defined]
     command: app_commands.Command = app_commands.Command(
         name=spec.name, description=_describe(spec.description, spec.name), callback=callback
     )

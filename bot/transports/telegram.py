@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from telegram import (
     Bot,
@@ -65,6 +67,11 @@ class TelegramStartError(RuntimeError):
     """The bot could not start; the message never contains the token."""
 
 
+def webhook_secret(token: str) -> str:
+    """The ``X-Telegram-Bot-Api-Secret-Token`` every replica expects: one-way from the bot token."""
+    return hashlib.sha256(f"bardling-webhook:{token}".encode()).hexdigest()
+
+
 def file_base_url(base_url: str) -> str:
     """The file-download root that goes with a Bot API root (``…/bot`` → ``…/file/bot``)."""
     root = base_url.rstrip("/")
@@ -72,17 +79,15 @@ def file_base_url(base_url: str) -> str:
 
 
 class TelegramTransport:
-    """``await start()`` fetches updates in the background until ``await stop()``."""
+    """``await start()`` receives updates in the background until ``await stop()``."""
 
     platform = PLATFORM
 
     def __init__(self, core: CommandCore, settings: Settings) -> None:
         if settings.telegram_token is None:
             raise TelegramStartError("BARDLING_TELEGRAM_TOKEN is not set")
-        if settings.telegram_webhook_url:
-            raise TelegramStartError(
-                "Telegram webhook mode is not available yet; unset BARDLING_TELEGRAM_WEBHOOK_URL"
-            )
+        if settings.telegram_webhook_url and not settings.telegram_webhook_url.startswith("https://"):
+            raise TelegramStartError("BARDLING_TELEGRAM_WEBHOOK_URL must be an https:// URL")
         self._core = core
         self._settings = settings
         self._notices = SentNotices()
@@ -127,9 +132,28 @@ class TelegramTransport:
         log.info("Telegram transport started as @%s", self.bot.username)
 
     async def _receive_updates(self) -> None:
-        """Long polling; webhook mode would start ``updater.start_webhook`` here instead."""
-        assert self._app.updater is not None
-        await self._app.updater.start_polling(allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY])
+        """Long polling, or, with a webhook URL, an HTTP server Telegram posts updates to.
+
+        Every replica behind the same URL registers it (``setWebhook`` is idempotent) and checks
+        the same secret header, derived from the token, so no replica needs extra configuration.
+        Stopping leaves the webhook registered for the replicas still running; polling removes it.
+        """
+        updater = self._app.updater
+        assert updater is not None
+        allowed = [Update.MESSAGE, Update.CALLBACK_QUERY]
+        url = self._settings.telegram_webhook_url
+        if not url:
+            await updater.start_polling(allowed_updates=allowed)
+            return
+        assert self._settings.telegram_token is not None
+        await updater.start_webhook(
+            listen=self._settings.telegram_webhook_listen,
+            port=self._settings.telegram_webhook_port,
+            url_path=urlsplit(url).path.strip("/"),
+            webhook_url=url,
+            secret_token=webhook_secret(self._settings.telegram_token.get_secret_value()),
+            allowed_updates=allowed,
+        )
 
     async def stop(self) -> None:
         """Stop fetching, let handlers in flight finish, close the HTTP clients. Idempotent."""
@@ -163,7 +187,8 @@ class TelegramTransport:
         command, args = parsed
         chat_id = message.chat_id
         try:
-            async with self._typing(chat_id), _downloaded(message.document) as attachment:
+            upload = _downloaded(message.document, self._settings.retrain_max_upload_bytes)
+            async with self._typing(chat_id), upload as attachment:
                 reply = await self._core.handle(self._invocation(user, chat_id, command, args, attachment))
         except UploadError as err:
             reply = Reply(text=str(err), error=True)
@@ -274,7 +299,7 @@ class TelegramTransport:
 
 
 @contextlib.asynccontextmanager
-async def _downloaded(document: Document | None) -> AsyncIterator[Path | None]:
+async def _downloaded(document: Document | None, max_bytes: int) -> AsyncIterator[Path | None]:
     """The document sent with the command, as a temporary file (None without one)."""
     if document is None:
         yield None
@@ -283,7 +308,7 @@ async def _downloaded(document: Document | None) -> AsyncIterator[Path | None]:
     async def fetch(path: Path) -> None:
         await (await document.get_file()).download_to_drive(path)
 
-    async with uploaded(document.file_name, fetch, (TelegramError,)) as path:
+    async with uploaded(document.file_name, document.file_size, max_bytes, fetch, (TelegramError,)) as path:
         yield path
 
 

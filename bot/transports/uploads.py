@@ -1,7 +1,8 @@
 """A file a user uploads with a command, held in a temporary file while the command runs.
 
-The core copies what it wants to keep; the file is gone once the command ends. Only the base name
-of the user's file name is used, so a name like ``../../x`` cannot place it anywhere else.
+The core copies what it wants to keep; the file is gone once the command ends. A file the platform
+says is over ``BARDLING_RETRAIN_MAX_UPLOAD_BYTES`` is not fetched at all. Only the base name of the
+user's file name is used, so a name like ``../../x`` cannot place it anywhere else.
 """
 
 from __future__ import annotations
@@ -11,20 +12,30 @@ import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
+from bot.jobs.corpus import too_big
+
 DEFAULT_NAME = "upload.txt"
 
 
 class UploadError(Exception):
-    """The upload could not be fetched from the platform; the text is fit to show the user."""
+    """The upload was not fetched (too big, or the platform failed); the text is fit to show the user."""
 
 
 @contextlib.asynccontextmanager
 async def uploaded(
     file_name: str | None,
+    size: int | None,
+    max_bytes: int,
     fetch: Callable[[Path], Awaitable[object]],
     errors: tuple[type[Exception], ...],
 ) -> AsyncIterator[Path]:
-    """``fetch(path)`` the upload into a temporary directory and yield its path."""
+    """``fetch(path)`` the upload into a temporary directory and yield its path.
+
+    ``size`` is what the platform says the file holds (None if it does not say); a file over
+    ``max_bytes`` is refused before anything is downloaded.
+    """
+    if size is not None and size > max_bytes:
+        raise UploadError(too_big(size, max_bytes))
     with tempfile.TemporaryDirectory(prefix="bardling-upload-") as directory:
         path = Path(directory) / (Path(file_name or "").name or DEFAULT_NAME)
         try:

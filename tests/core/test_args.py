@@ -64,10 +64,7 @@ async def _nothing(ctx: Context, args: Args) -> Reply:
     return Reply("")
 
 
-def test_an_attachment_parameter_is_not_read_from_the_text() -> None:
-    upload = Command(
-        CommandSpec("upload", "x", [ParamSpec("file", "a file", "attachment"), ParamSpec("name", "n")]),
-        _nothing,
-    )
+def test_a_command_that_takes_a_file_says_so_in_its_usage() -> None:
+    upload = Command(CommandSpec("upload", "x", [ParamSpec("name", "n")], file="a file"), _nothing)
     assert parse_args(upload, "dinos").values == {"name": "dinos"}
-    assert upload.usage() == "/upload + file (attached) [name]"
+    assert upload.usage() == "/upload [name] [+ file]"

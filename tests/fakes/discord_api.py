@@ -42,6 +42,14 @@ class Call:
     path: str  # without the /api/v10 prefix
     body: Any = None
     files: dict[str, bytes] = field(default_factory=dict)
+    result: Any = None  # what the fake answered, e.g. the message it stored
+
+    @property
+    def message_id(self) -> int:
+        """The message a message post created (its answer) or an edit changed (its path)."""
+        if isinstance(self.result, dict) and "id" in self.result:
+            return int(self.result["id"])
+        return int(self.path.rstrip("/").rsplit("/", 1)[1])
 
 
 @dataclass
@@ -113,6 +121,7 @@ class FakeDiscord(FakeServer[Call]):
         self.interactions: dict[str, Interaction] = {}
         self.identifies: list[dict[str, Any]] = []
         self.uploads: dict[str, bytes] = {}  # attachment id -> content, served to the bot
+        self.downloads: list[str] = []  # attachment ids the bot fetched
         self._ids = itertools.count((int(datetime.now(UTC).timestamp() * 1000) - 1_420_070_400_000) << 22)
         self._sockets: list[tuple[web.WebSocketResponse, dict[str, int]]] = []
         self._failures: list[tuple[str, str, DiscordApiError]] = []
@@ -299,7 +308,7 @@ class FakeDiscord(FakeServer[Call]):
                 if failure[0] == request.method and path.startswith(failure[1]):
                     self._failures.remove(failure)
                     raise failure[2]
-            result = self._route(call)
+            result = call.result = self._route(call)
         finally:
             await self._record(call)
         if result is None:
@@ -499,6 +508,7 @@ class FakeDiscord(FakeServer[Call]):
         content = self.uploads.get(request.match_info["id"])
         if content is None:
             raise web.HTTPNotFound()
+        self.downloads.append(request.match_info["id"])
         return web.Response(body=content)
 
     def _options(self, command: dict[str, Any], options: dict[str, Any]) -> list[dict[str, Any]]:

@@ -75,6 +75,7 @@ class FakeTelegram(FakeServer[Call]):
         super().__init__()
         self.token = token
         self.files: dict[str, bytes] = {}  # file_path -> content, served for downloads
+        self.downloads: list[str] = []  # file paths the bot fetched
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
@@ -213,6 +214,7 @@ class FakeTelegram(FakeServer[Call]):
         content = self.files.get(request.match_info["path"])
         if content is None:
             raise web.HTTPNotFound()
+        self.downloads.append(request.match_info["path"])
         return web.Response(body=content)
 
     async def _handle_method(self, request: web.Request) -> web.Response:

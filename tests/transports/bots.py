@@ -73,9 +73,7 @@ def add_test_commands(core: CommandCore) -> None:
     core.registry.add(Command(CommandSpec("picture", "An image"), _picture))
     core.registry.add(
         Command(
-            CommandSpec(
-                "upload", "Reads the attached file", [ParamSpec("file", "A text file", "attachment")]
-            ),
+            CommandSpec("upload", "Reads the attached file", file="A text file"),
             _upload,
         )
     )

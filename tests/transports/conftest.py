@@ -12,10 +12,28 @@ import pytest
 from bot.config import Settings
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import FakeTelegram
+from tests.jobs.conftest import give_training_config, job_settings
 from tests.support.tiny_models import make_tiny_models_dir
 from tests.transports.bots import DISCORD_ADMIN, TELEGRAM_ADMIN
 
 MakeSettings = Callable[..., Settings]
+MB = 1_000_000  # the upload limit the bad-upload tests set
+BAD_UPLOADS = pytest.mark.parametrize(  # an admin's corpus upload that must be refused, and why
+    ("content", "error"),
+    [
+        (b"caf\xe9 au lait", "The attached file is not UTF-8 text (byte 3 cannot be decoded)."),
+        (b"x" * (MB + 500_000), "The attached file is 1.5 MB; the limit is 1.0 MB."),
+    ],
+    ids=["not-utf8", "too-big"],
+)
+
+
+def check_swap_and_rollback(result: str, rolled: str) -> None:
+    """``result`` ends a successful ``/retrain dinos``; ``rolled`` answers the ``/rollback dinos`` after."""
+    assert result.startswith("✅ Job #1: dinos now serves version")
+    assert "Previous version 1" in result and result.count("\n• ") == 3  # figures, three samples
+    new_version = result.split("now serves version ", 1)[1].split(".", 1)[0]
+    assert rolled == f"dinos now serves version 1 (was {new_version})."
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +57,20 @@ def make_settings(tmp_path: Path, tiny_models: Path) -> MakeSettings:
             **overrides,
         }
         return Settings(**values)
+
+    return make
+
+
+@pytest.fixture
+def make_job_settings(tmp_path: Path) -> MakeSettings:
+    """Settings for a bot whose ``/retrain`` runs the stand-in trainer of ``tests/jobs`` on tiny models
+    (``dinos`` can be retrained); ``scenario`` picks how the trainer behaves."""
+    bundled = make_tiny_models_dir(tmp_path / "retrainable")
+    give_training_config(bundled, "dinos", {"corpus": "dinos", "mode": "line", "hidden": 16})
+
+    def make(scenario: str = "ok", **overrides: Any) -> Settings:
+        admins = [f"telegram:{TELEGRAM_ADMIN}", f"discord:{DISCORD_ADMIN}"]
+        return job_settings(tmp_path / "data", bundled, scenario, **{"admins": admins, **overrides})
 
     return make
 
