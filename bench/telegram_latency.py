@@ -21,6 +21,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -30,21 +32,27 @@ sys.path.insert(0, str(ROOT))
 
 from bot.app import Bardling  # noqa: E402
 from bot.config import BUNDLED_MODELS_DIR, Settings  # noqa: E402
+from bot.engine.session import Device  # noqa: E402
 from bot.transports.telegram import TelegramTransport  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
 
 FIRST_USER = 100_000
 
 
-async def run(args: argparse.Namespace, data_dir: Path) -> dict[str, object]:
+@asynccontextmanager
+async def telegram_bot(
+    data_dir: Path, models_dir: Path, device: Device, database_url: str | None = None
+) -> AsyncIterator[FakeTelegram]:
+    """A whole bot (no user rate limit) long-polling a fake Telegram; yields the fake."""
     async with FakeTelegram() as api:
         settings = Settings(
             data_dir=data_dir,
-            bundled_models_dir=args.models_dir,
-            database_url=None,
+            bundled_models_dir=models_dir,
+            database_url=database_url,
             rate_limit_per_minute=1e9,
             rate_limit_burst=10**9,
-            device=args.device,
+            device=device,
+            retrain_worker=False,
             telegram_token=SecretStr(api.token),
             telegram_base_url=api.base_url,
         )
@@ -52,28 +60,39 @@ async def run(args: argparse.Namespace, data_dir: Path) -> dict[str, object]:
             transport = TelegramTransport(app.core, settings)
             await transport.start()
             try:
-                users = range(FIRST_USER, FIRST_USER + args.users)
-                sent_at = {}
-                start = time.perf_counter()
-                for uid in users:
-                    api.send_text(uid, f"/poem {args.seed}")
-                    sent_at[uid] = time.perf_counter()
-                await api.wait_for(lambda _: all(api.sent(u) for u in users), within=args.timeout)
-                wall = time.perf_counter() - start
+                yield api
             finally:
                 await transport.stop()
+
+
+def latency_figures(latencies: list[float]) -> dict[str, float]:
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    return {"p50_s": round(cuts[49], 3), "p99_s": round(cuts[98], 3), "max_s": round(max(latencies), 3)}
+
+
+def machine() -> str:
+    return f"{platform.machine()} {platform.processor() or ''}".strip()
+
+
+async def run(args: argparse.Namespace, data_dir: Path) -> dict[str, object]:
+    async with telegram_bot(data_dir, args.models_dir, args.device) as api:
+        users = range(FIRST_USER, FIRST_USER + args.users)
+        sent_at = {}
+        start = time.perf_counter()
+        for uid in users:
+            api.send_text(uid, f"/poem {args.seed}")
+            sent_at[uid] = time.perf_counter()
+        await api.wait_for(lambda _: all(api.sent(u) for u in users), within=args.timeout)
+        wall = time.perf_counter() - start
     replies = {uid: api.sent(uid)[0] for uid in users}
     latencies = [replies[uid].at - sent_at[uid] for uid in users]
-    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
     return {
         "users": args.users,
-        "p50_s": round(cuts[49], 3),
-        "p99_s": round(cuts[98], 3),
-        "max_s": round(max(latencies), 3),
+        **latency_figures(latencies),
         "replies_per_s": round(args.users / wall, 1),
         "errors": sum(r.buttons() == [] for r in replies.values()),
         "models_dir": str(args.models_dir),
-        "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
+        "machine": machine(),
     }
 
 

@@ -26,7 +26,8 @@ if [ "$1" = run ]; then
   exec bardling run "$@"
 fi
 
-if command -v -- "$1" >/dev/null 2>&1; then
-  exec "$@"
-fi
+# A program is a file on PATH: shell builtins such as `jobs` and `export` are bardling commands.
+case $(command -v -- "$1" 2>/dev/null || true) in
+  */*) exec "$@" ;;
+esac
 exec bardling "$@"

@@ -16,7 +16,9 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from artifact.paths import default_data_dir
+from training.config import DEFAULT_STEPS, TrainConfig
 
+_D = TrainConfig(corpus="")  # the defaults, so the CLI and the Python API never disagree
 INSTALL_HINT = "PyTorch is not installed; install the training extra: pip install -e '.[train]'"
 
 DataDirOption = Annotated[
@@ -90,23 +92,25 @@ def train(
         typer.Argument(help="A named corpus (shakespeare, dinos, ...) or a UTF-8 text file."),
     ] = None,
     mode: Annotated[str | None, typer.Option(help="char | word | line (default: the corpus's kind).")] = None,
-    arch: Annotated[str, typer.Option(help="rnn | gru | lstm.")] = "gru",
-    layers: Annotated[int, typer.Option(min=1)] = 1,
-    hidden: Annotated[int, typer.Option(min=1)] = 512,
-    emb: Annotated[int, typer.Option(min=1, help="Embedding size.")] = 64,
-    dropout: Annotated[float, typer.Option(min=0.0, max=0.95)] = 0.1,
-    steps: Annotated[int | None, typer.Option(min=1, help="Optimizer steps (default 2000).")] = None,
+    arch: Annotated[str, typer.Option(help="rnn | gru | lstm.")] = _D.arch,
+    layers: Annotated[int, typer.Option(min=1)] = _D.layers,
+    hidden: Annotated[int, typer.Option(min=1)] = _D.hidden,
+    emb: Annotated[int, typer.Option(min=1, help="Embedding size.")] = _D.emb,
+    dropout: Annotated[float, typer.Option(min=0.0, max=0.95)] = _D.dropout,
+    steps: Annotated[
+        int | None, typer.Option(min=1, help=f"Optimizer steps (default {DEFAULT_STEPS}).")
+    ] = None,
     epochs: Annotated[float | None, typer.Option(min=0.0, help="Passes over the training data.")] = None,
-    batch: Annotated[int, typer.Option(min=1)] = 64,
-    seq_len: Annotated[int, typer.Option(min=1, help="TBPTT window (stream corpora).")] = 128,
-    lr: Annotated[float, typer.Option(min=0.0)] = 3e-3,
-    weight_decay: Annotated[float, typer.Option(min=0.0)] = 0.01,
-    warmup: Annotated[int, typer.Option(min=0)] = 100,
-    clip: Annotated[float, typer.Option(min=0.0, help="Gradient clipping by global norm.")] = 1.0,
+    batch: Annotated[int, typer.Option(min=1)] = _D.batch,
+    seq_len: Annotated[int, typer.Option(min=1, help="TBPTT window (stream corpora).")] = _D.seq_len,
+    lr: Annotated[float, typer.Option(min=0.0)] = _D.lr,
+    weight_decay: Annotated[float, typer.Option(min=0.0)] = _D.weight_decay,
+    warmup: Annotated[int, typer.Option(min=0)] = _D.warmup,
+    clip: Annotated[float, typer.Option(min=0.0, help="Gradient clipping by global norm.")] = _D.clip,
     eval_every: Annotated[int | None, typer.Option(min=1)] = None,
-    min_freq: Annotated[int, typer.Option(min=1, help="Rarer symbols become <unk>.")] = 1,
+    min_freq: Annotated[int, typer.Option(min=1, help="Rarer symbols become <unk>.")] = _D.min_freq,
     lowercase: Annotated[bool | None, typer.Option("--lowercase/--no-lowercase")] = None,
-    seed: int = 1337,
+    seed: int = _D.seed,
     device: Annotated[str, typer.Option(help="auto | cpu | cuda.")] = "auto",
     threads: Annotated[
         int | None, typer.Option(min=1, help="CPU threads (default: half the cores, at most 4).")
@@ -122,7 +126,6 @@ def train(
 ) -> None:
     """Train a recurrent language model; the run (checkpoints, metrics.jsonl, loss.png) goes to a run dir."""
     _require_torch()
-    from training.config import TrainConfig
     from training.corpora import CorpusError
     from training.trainer import RunOptions, TrainingError, new_run_dir
     from training.trainer import train as run_training

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any
 
 import torch
 from torch import nn
 
-Cell = Literal["rnn", "gru", "lstm"]
+from training.config import Cell
+
 TorchState = tuple[torch.Tensor, ...]
 
 _CELLS: dict[str, type[nn.RNN] | type[nn.GRU] | type[nn.LSTM]] = {

@@ -94,7 +94,10 @@ def summary_table(title: str, rows: dict[str, Any]) -> Table:
         if value is None:
             continue
         if isinstance(value, float):
-            shown = f"{value:,.0f}" if value.is_integer() and abs(value) >= 1 else f"{value:.4f}"
+            if value.is_integer() and abs(value) >= 1:
+                shown = f"{value:,.0f}"
+            else:
+                shown = f"{value:,.1f}" if abs(value) >= 100 else f"{value:.4f}"
         else:
             shown = str(value)
         table.add_row(key, shown)

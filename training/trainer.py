@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from artifact.tokenizer import Tokenizer
 from training import checkpoint
 from training.batches import LineBatches, StreamBatches
-from training.config import CONFIG_FILE, TrainConfig, read_run_config, write_run_config
+from training.config import CONFIG_FILE, DEFAULT_STEPS, TrainConfig, read_run_config, write_run_config
 from training.corpora import load_corpus
 from training.data import Dataset, LineData, dataset_for
 from training.evaluate import SUMMARY_FILE, final_metrics, quick_val_loss, read_summary, write_summary
@@ -26,7 +26,6 @@ from training.plots import plot_losses
 from training.reporting import MetricsLog, ProgressView, summary_table
 from training.scoring import IGNORE
 
-DEFAULT_STEPS = 2000
 EVALS_PER_RUN = 10
 
 

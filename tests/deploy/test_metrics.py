@@ -73,8 +73,12 @@ async def test_metrics_count_commands_by_outcome_and_show_models_and_jobs(bot_se
     assert status == 200
     found = samples(text)
     assert value(found, "bardling_requests_total", platform="console", command="poem", outcome="ok") == 2
-    assert value(found, "bardling_requests_total", platform="console", command="unknown", outcome="refused") == 1
-    assert value(found, "bardling_requests_total", platform="console", command="broken", outcome="failed") == 1
+    assert (
+        value(found, "bardling_requests_total", platform="console", command="unknown", outcome="refused") == 1
+    )
+    assert (
+        value(found, "bardling_requests_total", platform="console", command="broken", outcome="failed") == 1
+    )
     assert value(found, "bardling_request_seconds_count", command="poem") == 2
     assert value(found, "bardling_request_seconds_bucket", command="poem", le="+Inf") == 2
     chars = sum(len(r.text) for r in replies[:2])

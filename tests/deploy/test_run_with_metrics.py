@@ -60,7 +60,9 @@ async def test_run_serves_metrics_and_health_and_logs_json(tmp_path: Path, tiny_
     )
     proc.send_signal(signal.SIGTERM)
     _, rest = await asyncio.wait_for(proc.communicate(), 60)
-    after = subprocess.run(HEALTH_MODULE, env=health_env, capture_output=True, text=True, timeout=60)
+    after = await asyncio.to_thread(
+        subprocess.run, HEALTH_MODULE, env=health_env, capture_output=True, text=True, timeout=60
+    )
 
     assert proc.returncode == 0, (b"".join(logged) + rest).decode()
     assert 'bardling_requests_total{command="poem",outcome="ok",platform="console"} 1.0' in metrics

@@ -22,7 +22,9 @@ PUBLIC_URL = "https://bardling.example.org/telegram"
 USER = 5_151
 
 
-def replica_settings(make_settings: MakeSettings, api: WebhookTelegram, port: int, **extra: object) -> Settings:
+def replica_settings(
+    make_settings: MakeSettings, api: WebhookTelegram, port: int, **extra: object
+) -> Settings:
     return make_settings(
         telegram_token=SecretStr(api.token),
         telegram_base_url=api.base_url,
@@ -52,7 +54,8 @@ async def test_webhook_is_registered_with_a_secret_and_updates_posted_to_it_are_
     make_settings: MakeSettings,
 ) -> None:
     port = free_port()
-    async with WebhookTelegram([f"http://127.0.0.1:{port}/telegram"]) as api:
+    api = WebhookTelegram([f"http://127.0.0.1:{port}/telegram"])
+    async with api:
         settings = replica_settings(make_settings, api, port)
         async with replicas([settings]):
             api.send_text(USER, "/poem Forsooth this maketh")
@@ -88,7 +91,8 @@ async def test_two_replicas_behind_one_url_share_state_through_postgresql(
 ) -> None:
     url = await postgres_server.create_database()
     ports = [free_port(), free_port()]
-    async with WebhookTelegram([f"http://127.0.0.1:{p}/telegram" for p in ports]) as api:
+    api = WebhookTelegram([f"http://127.0.0.1:{p}/telegram" for p in ports])
+    async with api:
         settings = [
             replica_settings(make_settings, api, port, database_url=url, data_dir=tmp_path / f"replica{i}")
             for i, port in enumerate(ports)

@@ -39,6 +39,9 @@ class WebhookTelegram(FakeTelegram):
         replica = next(self._next_replica)
         secret = hook.params.get("secret_token")
         headers = {SECRET_HEADER: secret} if secret else {}
-        async with aiohttp.ClientSession() as http, http.post(replica, json=update, headers=headers) as answer:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(replica, json=update, headers=headers) as answer,
+        ):
             self.deliveries.append((replica, answer.status))
         await self._notify()
