@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     retrain_poll_s: float = 1.0  # how often a running job's progress and cancel flag are read
     retrain_notice_every_s: float = 15.0  # progress notices at most this often (and every 10 %)
 
-    metrics_port: int | None = None  # /healthz and /metrics; None: off
+    metrics_port: int | None = None  # /healthz and /metrics; None: off; 0: any free port (logged)
     metrics_listen: str = "127.0.0.1"  # containers: 0.0.0.0, so Prometheus can reach it
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"  # json: one object per line, with the request id

@@ -5,7 +5,7 @@ batches the steps of many sequences along the first dimension. The exported grap
 state as ``[layers, batch, hidden]``, so each copy written here gets a ``Transpose`` after every
 state input and before every state output: the same computation, with batch-first state.
 
-    python deploy/triton_repository.py --out model_repository exported_models/shakespeare exported_models/dinos
+    python deploy/triton_repository.py --out model_repository exported_models/*
 
 Needs the ``onnx`` package (the ``train`` extra). Nothing here runs Triton.
 """

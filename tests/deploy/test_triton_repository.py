@@ -11,7 +11,7 @@ import onnxruntime as ort
 import pytest
 
 from artifact.manifest import Manifest
-from tests.support.tiny_models import make_tiny_model
+from tests.support.tiny_models import Cell, make_tiny_model
 
 SCRIPT = Path(__file__).resolve().parents[2] / "deploy" / "triton_repository.py"
 
@@ -33,12 +33,10 @@ def steps(session: ort.InferenceSession, manifest: Manifest, *, batch_first: boo
 
 
 @pytest.mark.parametrize("cell", ["gru", "lstm"])
-def test_the_repository_model_matches_the_exported_one(tmp_path: Path, cell: str) -> None:
-    exported = make_tiny_model(tmp_path / "exported" / "verse", name="verse", cell=cell)  # type: ignore[arg-type]
-    result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--out", str(tmp_path / "repo"), "--max-batch-size", "64", str(exported)],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+def test_the_repository_model_matches_the_exported_one(tmp_path: Path, cell: Cell) -> None:
+    exported = make_tiny_model(tmp_path / "exported" / "verse", name="verse", cell=cell)
+    command = [sys.executable, str(SCRIPT), "--out", str(tmp_path / "repo"), "--max-batch-size", "64"]
+    result = subprocess.run([*command, str(exported)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     manifest = Manifest.read(exported)
     original = ort.InferenceSession(str(exported / "model.onnx"), providers=["CPUExecutionProvider"])
