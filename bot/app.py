@@ -19,6 +19,8 @@ from bot.core.context import Services
 from bot.core.core import CommandCore
 from bot.engine.api import Generator
 from bot.jobs.service import JobService
+from bot.jobs.versions import ModelVersions
+from bot.jobs.watch import ActiveFilesWatch
 from bot.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -83,6 +85,7 @@ class Bardling:
         self._engine = engine
         self._jobs = JobService.open(self.settings, self._storage, engine, run_worker=self._run_jobs)
         self._core = CommandCore(Services(self.settings, self._storage, engine, self._jobs))
+        self._watch_active_files(engine)
         self._start_job_worker()
         log.info("Bardling ready: %d models, database %s", len(engine.models()), self._storage.dialect)
 
@@ -91,6 +94,13 @@ class Bardling:
     def jobs(self) -> JobService | None:
         """The retraining service; None when the engine cannot swap model versions."""
         return self._jobs
+
+    def _watch_active_files(self, engine: Generator) -> None:
+        """Serve swaps and rollbacks made by other processes, with or without a job worker here."""
+        if isinstance(engine, ModelVersions):
+            watch = ActiveFilesWatch(engine, self.settings.models_poll_s)
+            watch.start()
+            self._stack.push_async_callback(watch.stop)
 
     def _start_job_worker(self) -> None:
         worker = self._jobs.worker if self._jobs is not None else None

@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     retrain_nice: int = 10  # training runs at lower CPU priority so replies stay quick
     retrain_command: list[str] = Field(default_factory=list)  # runs `train`/`export`; empty: bardling
     retrain_poll_s: float = 1.0  # how often a running job's progress and cancel flag are read
+    models_poll_s: float = 1.0  # how often the models dir's `active` files are checked for swaps elsewhere
     retrain_notice_every_s: float = 15.0  # progress notices at most this often (and every 10 %)
 
     metrics_port: int | None = None  # /healthz and /metrics; None: off; 0: any free port (logged)
@@ -124,6 +125,20 @@ class Settings(BaseSettings):
 
     def is_admin(self, user_key: str) -> bool:
         return user_key in self.admins
+
+
+def describe_settings_error(err: ValueError) -> str:
+    """One line naming the setting at fault (pydantic lists every error; the first is enough).
+
+    Never the value given: it may be a token.
+    """
+    errors = getattr(err, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        where = ".".join(str(part) for part in first["loc"] if not isinstance(part, int))
+        return f"invalid setting BARDLING_{where.upper()}: {first['msg']}"
+    cause = f" ({err.__cause__})" if err.__cause__ else ""
+    return f"{str(err).splitlines()[0]}{cause}"
 
 
 def _shard_range(item: Any) -> list[Any]:

@@ -21,7 +21,7 @@ import typer
 from sqlalchemy.engine import make_url
 
 from bot.cli.serve import TransportName, missing_token
-from bot.config import Settings
+from bot.config import Settings, describe_settings_error
 from bot.engine.api import EngineError, GenerationRequest, ModelInfo, SamplingParams
 from bot.observability import health as health_check
 from bot.observability.logs import one_line
@@ -67,17 +67,6 @@ def doctor(
 def health() -> None:
     """Ask the running bot's /healthz (BARDLING_METRICS_PORT); exit 0 only if it is healthy."""
     raise typer.Exit(health_check.main())
-
-
-def describe_settings_error(err: ValueError) -> str:
-    """One line naming the setting at fault (pydantic lists every error; the first is enough)."""
-    errors = getattr(err, "errors", None)
-    if callable(errors):
-        first = errors()[0]
-        where = ".".join(str(part) for part in first["loc"] if not isinstance(part, int))
-        return f"invalid setting BARDLING_{where.upper()}: {first['msg']}"
-    cause = f" ({err.__cause__})" if err.__cause__ else ""
-    return f"{str(err).splitlines()[0]}{cause}"
 
 
 async def run_checks(settings: Settings, transports: list[TransportName]) -> list[Check]:

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Protocol
 
 import typer
 
-from bot.config import Settings
+from bot.config import Settings, describe_settings_error
 from bot.observability.logs import configure_logging
 
 log = logging.getLogger(__name__)
@@ -114,6 +114,15 @@ def _run(settings: Settings, names: list[TransportName], admin: bool, log_level:
     asyncio.run(serve(settings, names, admin=admin))
 
 
+def load_settings() -> Settings:
+    """The settings from the environment; an invalid one is one line on stderr and exit status 2."""
+    try:
+        return Settings()
+    except ValueError as err:
+        typer.echo(describe_settings_error(err), err=True)
+        raise typer.Exit(2) from None
+
+
 def register(app: typer.Typer) -> None:
     """Add ``chat`` and ``run``."""
 
@@ -122,7 +131,7 @@ def register(app: typer.Typer) -> None:
         admin: Annotated[bool, typer.Option("--admin", help="Act as the admin console:local.")] = False,
     ) -> None:
         """Talk to the bot here: a line editor at a terminal; one command per line from a pipe."""
-        _run(Settings(), [TransportName.console], admin, "WARNING")
+        _run(load_settings(), [TransportName.console], admin, "WARNING")
 
     @app.command()
     def run(
@@ -137,5 +146,5 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Serve the bot on one or more transports until SIGINT or SIGTERM."""
-        settings = Settings()
+        settings = load_settings()
         _run(settings, transport or [TransportName.console], admin, settings.log_level)

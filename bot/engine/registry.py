@@ -132,7 +132,7 @@ class Registry:
         _write_atomic(directory / ACTIVE_FILE, version + "\n")
         self._chosen[name] = version
 
-    # ----------------------------------------------------------------- helpers
+    # ----------------------------------------------------------------- internals
     def _check_known(self, name: str) -> None:
         if name not in self._versions and not any(n == name for n, _ in self._broken):
             known = ", ".join(self.names()) or "none"

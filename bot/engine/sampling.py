@@ -69,13 +69,15 @@ def sample(
     p = np.exp(z, out=z)
     if top_k is not None or top_p is not None:
         ranked = np.sort(p, axis=1)[:, ::-1]  # descending
-        keep = np.full(rows, vocab) if top_k is None else np.where(top_k > 0, np.minimum(top_k, vocab), vocab)
+        if top_k is not None:
+            keep = np.minimum(np.where(top_k > 0, top_k, vocab), vocab)
         if top_p is not None:
             if top_k is not None:  # the nucleus is taken from the top-k
                 ranked = ranked * (np.arange(vocab) < keep[:, None])
+            # The smallest head of the ranking whose mass reaches top_p (1.0 keeps every id whose
+            # preceding mass is below the total, i.e. all but float64 round-off).
             cumulative = np.cumsum(ranked, axis=1, dtype=np.float64)
-            inside = ((cumulative - ranked) < top_p[:, None] * cumulative[:, -1:]).sum(axis=1)
-            keep = np.where(top_p < 1.0, np.minimum(keep, inside), keep)
+            keep = ((cumulative - ranked) < top_p[:, None] * cumulative[:, -1:]).sum(axis=1)
         threshold = ranked[np.arange(rows), keep - 1]
         p = np.where(p >= threshold[:, None], p, np.float32(0.0))
     cdf = np.cumsum(p, axis=1, dtype=np.float64)

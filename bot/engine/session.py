@@ -1,4 +1,4 @@
-"""ONNX Runtime sessions for a step graph: the provider that really runs, and thread counts.
+"""Opening an ONNX Runtime InferenceSession for a step graph: the provider that really runs, threads.
 
 ``onnxruntime-gpu`` on a machine without a usable CUDA logs an error and silently builds a CPU
 session, so the provider is read back from ``session.get_providers()`` rather than assumed.

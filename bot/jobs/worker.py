@@ -6,20 +6,27 @@ The job row is the one source of truth: a cancel (from chat or from ``bardling j
 another process) is a state change the worker notices on its next poll; a time limit kills the
 process; a job left ``running`` by a process that died fails as interrupted. The served model
 changes only through ``engine.activate`` after the gate accepts, so every failure leaves it alone.
+
+Workers on several machines may share one database: each claims with ``jobs.claim_next`` (so no
+job runs twice), stamps the row with its id and keeps a heartbeat on it while it runs. A ``running``
+row counts as abandoned only when it carries this worker's id (the worker that held this data
+dir's lock before, now gone), carries none, or its heartbeat is older than ``HEARTBEAT_TIMEOUT_S``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import math
 import shutil
+import socket
 import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +60,8 @@ SAMPLE_SEED = 20240601
 SAMPLE_MAX_TOKENS = 200
 NOTICE_STEPS = 10  # a progress notice at least every 10 %
 DEFAULT_PROGRAM = ("-c", "from bot.cli import app; app(prog_name='bardling')")
+HEARTBEAT_EVERY_S = 10.0  # a running job's row is touched at least this often
+HEARTBEAT_TIMEOUT_S = 120.0  # a running job whose heartbeat is older was left by a worker that died
 
 
 class JobFailed(Exception):
@@ -81,6 +90,7 @@ class _Run:
     noticed_at: float = -math.inf
     noticed_step: int = -1
     noticed_text: str = ""
+    heartbeat: float = field(default_factory=time.monotonic)  # when the row's heartbeat was last written
 
     @property
     def progress(self) -> float:
@@ -96,12 +106,11 @@ class JobWorker:
         self._wake = asyncio.Event()
         self._lock = JobLock(settings.data_dir / LOCK_FILE)
         self._task: asyncio.Task[None] | None = None
-        self._active_seen: dict[str, str] = {}
+        self.worker_id = worker_id(settings)
 
     # ----------------------------------------------------------------- lifecycle
     def start(self, notify: Notify | None = None) -> None:
         self.notify = notify
-        self._active_seen = self._active_files()
         self._task = asyncio.create_task(self._loop(), name="retrain-worker")
 
     async def stop(self) -> None:
@@ -124,7 +133,6 @@ class JobWorker:
                 log.exception("the job worker failed; it tries again at the next poll")
                 ran = False
             if not ran:
-                self._follow_active_files()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.settings.retrain_poll_s)
                 self._wake.clear()
@@ -144,31 +152,17 @@ class JobWorker:
             self._lock.release()
 
     async def _fail_abandoned(self) -> None:
-        """Jobs ``running`` while this worker holds the lock were left by a process that died."""
-        for job in await jobs.recent(self.storage, limit=1000, states=["running"]):
-            if await jobs.update_fields(
-                self.storage,
-                job.id,
-                only_from=["running"],
-                state="failed",
-                message=INTERRUPTED,
-                finished_at=utcnow(),
-            ):
-                await self._announce_end(job.id)
+        """Fail the jobs left ``running`` by a worker that died: this one's earlier self (it holds
+        the lock now), one that left no id, or one whose heartbeat stopped; never a live worker's."""
+        stale_before = utcnow() - timedelta(seconds=HEARTBEAT_TIMEOUT_S)
+        abandoned = await jobs.fail_abandoned(
+            self.storage, worker_id=self.worker_id, stale_before=stale_before, message=INTERRUPTED
+        )
+        for job_id in abandoned:
+            await self._announce_end(job_id)
 
     async def _claim(self) -> TrainingJob | None:
-        while (job := await jobs.next_queued(self.storage)) is not None:
-            claimed = await jobs.update_fields(
-                self.storage,
-                job.id,
-                only_from=["queued"],
-                state="running",
-                started_at=utcnow(),
-                message="starting",
-            )
-            if claimed:
-                return await jobs.get(self.storage, job.id)
-        return None
+        return await jobs.claim_next(self.storage, worker_id=self.worker_id)
 
     # ----------------------------------------------------------------- one job
     async def _run(self, job: TrainingJob) -> None:
@@ -371,7 +365,8 @@ class JobWorker:
         """Keep the job row current (for /job and other processes) and send a progress notice when due."""
         run.metrics |= run.tail.progress.to_dict()
         snapshot = (run.stage, round(run.progress, 3), run.metrics.get("step"), run.metrics.get("val_loss"))
-        if snapshot != run.saved:
+        heartbeat_due = time.monotonic() - run.heartbeat >= HEARTBEAT_EVERY_S
+        if snapshot != run.saved or heartbeat_due:
             await jobs.update_fields(
                 self.storage,
                 run.job.id,
@@ -379,8 +374,9 @@ class JobWorker:
                 progress=run.progress,
                 message=run.stage,
                 metrics=dict(run.metrics),
+                heartbeat_at=utcnow(),
             )
-            run.saved = snapshot
+            run.saved, run.heartbeat = snapshot, time.monotonic()
         await self._notice(run)
 
     async def _notice(self, run: _Run, *, force: bool = False) -> None:
@@ -418,23 +414,11 @@ class JobWorker:
         if self.notify is not None and job.notify_platform and job.notify_chat_id:
             await self.notify(job.notify_platform, notice)
 
-    # ----------------------------------------------------------------- versions served elsewhere
-    def _active_files(self) -> dict[str, str]:
-        models_dir = self.engine.models_dir
-        if models_dir is None or not models_dir.is_dir():
-            return {}
-        found = {}
-        for path in models_dir.glob(f"*/{ACTIVE_FILE}"):
-            with contextlib.suppress(OSError):
-                found[path.parent.name] = path.read_text("utf-8").strip()
-        return found
 
-    def _follow_active_files(self) -> None:
-        """A swap by another process (``bardling jobs rollback``) is served here too."""
-        current = self._active_files()
-        if current != self._active_seen:
-            self._active_seen = current
-            self.engine.reload()
+def worker_id(settings: Settings) -> str:
+    """Who runs a job: this host and data dir, the scope of the worker lock (at most one live holder)."""
+    data_dir = str(settings.data_dir.resolve())
+    return f"{socket.gethostname()[:100]}/{hashlib.sha256(data_dir.encode()).hexdigest()[:16]}"
 
 
 def _notice_key(job_id: int) -> str:

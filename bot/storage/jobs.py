@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from bot.storage.models import JOB_STATES, TrainingJob, utcnow
 from bot.storage.store import Storage
@@ -68,15 +69,11 @@ async def update_fields(
         return bool((await conn.execute(stmt)).rowcount)
 
 
-async def next_queued(storage: Storage) -> TrainingJob | None:
-    """The oldest queued job: the queue runs first come, first served."""
-    stmt = select(TrainingJob).where(TrainingJob.state == "queued").order_by(TrainingJob.id).limit(1)
-    async with storage.read() as session:
-        return await session.scalar(stmt)
-
-
-async def claim_next(storage: Storage, *, message: str = "starting") -> TrainingJob | None:
-    """Move the oldest queued job to ``running`` and return it; None when the queue is empty.
+async def claim_next(
+    storage: Storage, *, worker_id: str | None = None, message: str = "starting"
+) -> TrainingJob | None:
+    """Move the oldest queued job to ``running``, owned by ``worker_id`` with a fresh heartbeat, and
+    return it; None when the queue is empty.
 
     Any number of workers, on any number of machines, may call this at once: on PostgreSQL the
     row is read ``FOR UPDATE SKIP LOCKED``, so a worker never waits on a row another is claiming
@@ -95,7 +92,37 @@ async def claim_next(storage: Storage, *, message: str = "starting") -> Training
             return None
         now = utcnow()
         job.state, job.started_at, job.message, job.updated_at = "running", now, message, now
+        job.worker_id, job.heartbeat_at = worker_id, now
     return job
+
+
+async def fail_abandoned(
+    storage: Storage, *, worker_id: str, stale_before: datetime, message: str
+) -> list[int]:
+    """Fail the ``running`` jobs whose worker is gone; returns their ids, oldest first.
+
+    Gone means: the row names ``worker_id`` (the caller, which holds that worker's lock, so the
+    earlier holder died), names no worker, or its heartbeat is older than ``stale_before``. A job
+    another live worker keeps beating is never touched. One statement, so a heartbeat written at
+    the same moment either lands first (the job stays) or finds the job already failed.
+    """
+    now = utcnow()
+    stmt = (
+        update(TrainingJob)
+        .where(TrainingJob.state == "running")
+        .where(
+            or_(
+                TrainingJob.worker_id == worker_id,
+                TrainingJob.worker_id.is_(None),
+                TrainingJob.heartbeat_at.is_(None),
+                TrainingJob.heartbeat_at < stale_before,
+            )
+        )
+        .values(state="failed", message=message, finished_at=now, updated_at=now)
+        .returning(TrainingJob.id)
+    )
+    async with storage.atomic() as conn:
+        return sorted((await conn.execute(stmt)).scalars())
 
 
 async def count_by_state(storage: Storage) -> dict[str, int]:

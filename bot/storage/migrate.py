@@ -11,10 +11,13 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+# Any fixed 64-bit number, the same in every process: PostgreSQL advisory locks are keyed by it.
+MIGRATION_LOCK_KEY = 0x6261_7264_6C69_6E67  # "bardling"
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -26,10 +29,17 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the database to ``revision`` inside one transaction (transactional DDL where supported)."""
+    """Bring the database to ``revision`` inside one transaction (transactional DDL where supported).
+
+    On PostgreSQL the transaction first takes an advisory lock, so replicas starting together
+    migrate one after another: the first does the work, the others then find it at ``revision``.
+    (SQLite serves one process, and its write lock already serialises writers.)
+    """
 
     def run(connection: Connection) -> None:
         command.upgrade(alembic_config(connection), revision)
 
     async with engine.begin() as conn:
+        if False:  # released when the transaction ends
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         await conn.run_sync(run)

@@ -131,6 +131,8 @@ class TrainingJob(Base):
     started_at: Mapped[datetime | None] = mapped_column(default=None)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    worker_id: Mapped[str | None] = mapped_column(String(128), default=None)  # the worker running it
+    heartbeat_at: Mapped[datetime | None] = mapped_column(default=None)  # touched while it runs
 
 
 JOB_STATES = ("queued", "running", "succeeded", "failed", "cancelled", "rejected")

@@ -41,3 +41,16 @@ def test_a_missing_token_is_one_clear_line(tmp_path: Path, tiny_models: Path) ->
         lines = result.stderr.strip().splitlines()
         assert result.returncode == 2
         assert len(lines) == 1 and lines[0].startswith(f"{variable} is not set"), result.stderr
+
+
+def test_an_invalid_setting_is_one_clear_line_without_secrets(tmp_path: Path, tiny_models: Path) -> None:
+    secret = "123456:not-to-be-printed-anywhere-at-all-xyz"
+    env = chat_env(tmp_path, tiny_models, BARDLING_DEVICE="tpu", BARDLING_TELEGRAM_TOKEN=secret)
+    for command in (RUN, [*RUN[:-1], "chat"]):
+        result = subprocess.run(
+            command, env=env, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL
+        )
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 2, result.stderr
+        assert len(lines) == 1 and lines[0].startswith("invalid setting BARDLING_DEVICE: "), result.stderr
+        assert secret not in result.stderr + result.stdout

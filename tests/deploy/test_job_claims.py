@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from bot.storage import Storage, jobs
-from bot.storage.models import TrainingJob
+from bot.storage.models import TrainingJob, utcnow
 from tests.support.postgres import PostgresServer
 
 
@@ -23,14 +24,15 @@ async def test_concurrent_workers_claim_every_job_exactly_once_oldest_first(data
     try:
         queued = await _queue(storage, 12)
 
-        async def worker() -> list[int]:
+        async def worker(name: str) -> list[int]:
             claimed = []
-            while (job := await jobs.claim_next(storage)) is not None:
+            while (job := await jobs.claim_next(storage, worker_id=name)) is not None:
                 assert job.state == "running" and job.started_at is not None
+                assert job.worker_id == name and job.heartbeat_at is not None
                 claimed.append(job.id)
             return claimed
 
-        claims = await asyncio.gather(*(worker() for _ in range(4)))
+        claims = await asyncio.gather(*(worker(f"w{n}") for n in range(4)))
         counts = await jobs.count_by_state(storage)
     finally:
         await storage.close()
@@ -72,3 +74,21 @@ async def test_state_counts_and_an_empty_queue(database_url: str) -> None:
     finally:
         await storage.close()
     assert counts == {"queued": 2, "cancelled": 1}
+
+
+async def test_only_jobs_whose_worker_is_gone_are_failed_as_abandoned(database_url: str) -> None:
+    storage = await Storage.open(database_url)
+    try:
+        mine, live, stale, nobody, queued = await _queue(storage, 5)
+        for job_id, owner in ((mine, "me"), (live, "other"), (stale, "gone")):  # oldest first
+            assert (claimed := await jobs.claim_next(storage, worker_id=owner)) and claimed.id == job_id
+        await jobs.update_fields(storage, stale, heartbeat_at=utcnow() - timedelta(minutes=10))
+        await jobs.update_fields(storage, nobody, state="running")  # as a worker before heartbeats left it
+        cutoff = utcnow() - timedelta(minutes=2)
+        failed = await jobs.fail_abandoned(storage, worker_id="me", stale_before=cutoff, message="gone")
+        states = {job.id: (job.state, job.message) for job in await jobs.recent(storage)}
+    finally:
+        await storage.close()
+    assert failed == [mine, stale, nobody]
+    assert states[live] == ("running", "starting") and states[queued] == ("queued", "")
+    assert all(states[job_id] == ("failed", "gone") for job_id in failed)

@@ -107,6 +107,7 @@ def job_settings(data_dir: Path, bundled: Path, scenario: str = "ok", **override
         "engine_threads": 1,
         "retrain_command": [sys.executable, str(FAKE_TRAINER), scenario, str(bundled)],
         "retrain_poll_s": 0.05,
+        "models_poll_s": 0.05,
         "retrain_notice_every_s": 0.0,
     }
     return Settings(**(values | overrides))

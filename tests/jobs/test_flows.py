@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.storage import jobs
+from bot.storage.models import utcnow
 from tests.jobs.conftest import CHAT, JobBot, OpenBot
 
 
@@ -208,6 +210,49 @@ async def test_a_rollback_elsewhere_is_served_here(open_bot: OpenBot) -> None:
         await bot.wait(1, lambda _: served(bot) == "1")
         poem = await bot.say("/poem O")
         assert "v1" in poem.text and f"v{version}" not in poem.text
+
+
+async def test_a_replica_without_the_worker_serves_new_versions_and_rollbacks(open_bot: OpenBot) -> None:
+    async with open_bot() as bot, open_bot(run_jobs=False, retrain_worker=False) as replica:
+        assert replica.app.jobs is not None and replica.app.jobs.worker is None
+        await bot.retrain("/retrain shakespeare steps:5")
+        version = (await bot.wait(1)).metrics["version"]
+        await replica.wait(1, lambda _: served(replica) == version)
+        assert f"v{version}" in (await replica.say("/poem O")).text
+        assert not (await bot.say("/rollback shakespeare")).error
+        await replica.wait(1, lambda _: served(replica) == "1")
+        poem = await replica.say("/poem O")
+        assert "v1" in poem.text and f"v{version}" not in poem.text
+
+
+async def test_start_up_fails_only_jobs_whose_worker_is_gone(open_bot: OpenBot, database_url: str) -> None:
+    async with open_bot(run_jobs=False, database_url=database_url) as bot:
+        for _ in range(3):
+            await bot.retrain("/retrain shakespeare steps:5")
+        storage, now = bot.app.storage, utcnow()
+        await jobs.update_fields(storage, 1, state="running", worker_id="elsewhere/live", heartbeat_at=now)
+        stale = now - timedelta(hours=1)
+        await jobs.update_fields(storage, 2, state="running", worker_id="elsewhere/dead", heartbeat_at=stale)
+        await jobs.update_fields(storage, 3, state="cancelled")
+    async with open_bot(database_url=database_url) as bot:
+        job = await bot.wait(2)
+        assert job.state == "failed" and job.message.startswith("interrupted")
+        assert (await bot.told(2)).text.startswith("❌ Job #2 (shakespeare) failed.")
+        assert (await bot.job(1)).state == "running"  # another machine's worker still beats on it
+
+
+async def test_a_second_worker_leaves_the_job_a_live_worker_runs(
+    open_bot: OpenBot, database_url: str, tmp_path: Path
+) -> None:
+    async with open_bot("hang", database_url=database_url) as first:
+        await first.retrain("/retrain shakespeare steps:8")
+        running = await first.wait(1, lambda job: job.metrics.get("step") == 3)
+        assert running.worker_id and running.heartbeat_at is not None
+        async with open_bot(database_url=database_url, data_dir=tmp_path / "elsewhere") as second:
+            assert second.app.jobs is not None and second.app.jobs.worker is not None
+            assert not await second.app.jobs.worker.run_once()  # nothing queued, nothing abandoned
+            assert (await second.job(1)).state == "running"
+        assert (await first.job(1)).state == "running"
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,14 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection
 
-from bot.storage import Storage, account, favourites, generations, jobs, users
+from bot.storage import Storage, account, favourites, generations, jobs, migrate, users
+from bot.storage.database import create_engine
 from bot.storage.models import Base, Favourite, Generation, TrainingJob, User, utcnow
+from tests.support.postgres import PostgresServer
 
 
 @pytest.fixture
@@ -55,6 +58,22 @@ async def test_migrations_match_the_models_and_rerun_cleanly(database_url: str) 
             assert await conn.run_sync(diff) == []
     finally:
         await store.close()
+
+
+@pytest.mark.postgres
+async def test_replicas_migrating_one_empty_database_at_once_all_succeed(
+    postgres_server: PostgresServer,
+) -> None:
+    url = await postgres_server.create_database()
+    engines = [create_engine(url) for _ in range(4)]
+    try:
+        await asyncio.gather(*(migrate.upgrade(engine) for engine in engines))
+        async with engines[0].connect() as conn:
+            current = await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
+    finally:
+        for engine in engines:
+            await engine.dispose()
+    assert current == ScriptDirectory.from_config(migrate.alembic_config()).get_current_head()
 
 
 async def test_users_are_unique_per_platform_and_keep_their_latest_name(storage: Storage) -> None:
