@@ -35,7 +35,7 @@ from artifact.manifest import LOGITS_OUTPUT, ONNX_FILE, TOKENS_INPUT, Manifest  
 from bot.engine import Engine  # noqa: E402
 from bot.engine.api import GenerationRequest, SamplingParams  # noqa: E402
 from bot.engine.prompt import encode_prompt  # noqa: E402
-from bot.engine.sampling import sample  # noqa: E402
+from bot.engine.sampling import sample_one  # noqa: E402
 from bot.engine.sequence import Vocabulary  # noqa: E402
 from bot.engine.session import default_threads, machine_threads, open_step_session  # noqa: E402
 
@@ -136,15 +136,8 @@ def _naive(model_dir: Path, manifest: Manifest, args: argparse.Namespace) -> dic
             }
             logits, *states = step.session.run(outputs, feeds)
             t1 = time.perf_counter()
-            token = int(
-                sample(
-                    logits,
-                    np.array([params.temperature], np.float32),
-                    None,
-                    np.array([params.top_p]),
-                    np.array([rng.random()]),
-                    vocabulary.mask,
-                )[0]
+            token = sample_one(
+                logits[0], params.temperature, 0, params.top_p or 1.0, float(rng.random()), vocabulary.mask
             )
             produced += 1
             if seed >= 0:

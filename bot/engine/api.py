@@ -81,6 +81,17 @@ class ModelInfo:
     defaults: SamplingParams | None = None  # the manifest's sampling settings; user overrides start here
 
 
+@dataclass(frozen=True)
+class BatchStats:
+    """One loaded model version's batcher, for metrics."""
+
+    model: str
+    version: str
+    queued: int  # requests waiting to join the batch
+    batch: int  # sequences in the step running now (or the last one)
+    steps: int  # model steps run since the version was loaded
+
+
 class Generator(Protocol):
     """The engine as the command core sees it."""
 

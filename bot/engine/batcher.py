@@ -20,7 +20,7 @@ import numpy as np
 
 from bot.engine.api import BusyError, EngineError
 from bot.engine.runner import StepRunner
-from bot.engine.sampling import sample
+from bot.engine.sampling import sample, sample_one
 from bot.engine.sequence import Sequence, Vocabulary
 
 BUSY_MESSAGE = "busy, try again in a moment"
@@ -48,6 +48,8 @@ class Batcher:
         self._closing = False
         self._abort: EngineError | None = None
         self.steps = 0  # model steps run so far (for benchmarks and metrics)
+        self.batch = 0  # sequences in the step running now (or the last one)
+        self._one_token = np.zeros(1, np.int64)
         self._thread = threading.Thread(target=self._work, name=f"bardling-batcher-{name}", daemon=True)
         self._thread.start()
 
@@ -73,6 +75,11 @@ class Batcher:
         self._thread.join(timeout)
 
     @property
+    def queued(self) -> int:
+        """Requests waiting to join the batch."""
+        return len(self._pending)
+
+    @property
     def alive(self) -> bool:
         return self._thread.is_alive()
 
@@ -96,13 +103,18 @@ class Batcher:
                     seq = self._pending.popleft()
                     if not seq.cancelled:
                         joining.append(seq)
-            self._runner.reorder(keep, len(joining))
-            active = [active[i] for i in keep] + joining
+            if joining or len(keep) < len(active):  # else the batch stays as it is
+                self._runner.reorder(keep, len(joining))
+                active = [active[i] for i in keep] + joining
             if active:
                 self._step(active)
 
     def _step(self, active: list[Sequence]) -> None:
-        tokens = np.fromiter((s.next_input for s in active), dtype=np.int64, count=len(active))
+        if len(active) == 1:
+            self._one_token[0] = active[0].next_input
+            tokens = self._one_token
+        else:
+            tokens = np.fromiter((s.next_input for s in active), dtype=np.int64, count=len(active))
         try:
             logits = self._runner.step(tokens)
         except Exception as err:  # a failing model fails its requests, never the worker
@@ -113,23 +125,31 @@ class Batcher:
             _deliver([(s, None, True, error) for s in active])
             return
         self.steps += 1
-        rows = [i for i, s in enumerate(active) if s.primed]
+        self.batch = len(active)
+        sampling = [s for s in active if s.primed]
+        rows = None if len(sampling) == len(active) else [i for i, s in enumerate(active) if s.primed]
         for seq in active:
             if not seq.primed:
                 seq.advance_prompt()
-        if not rows:
+        if not sampling:
             return
-        sampling = [active[i] for i in rows]
-        ids = sample(
-            logits if len(rows) == len(active) else logits[rows],
-            np.array([s.temperature for s in sampling], np.float32),
-            np.array([s.top_k for s in sampling]) if any(s.top_k for s in sampling) else None,
-            np.array([s.top_p for s in sampling]) if any(s.top_p < 1.0 for s in sampling) else None,
-            np.array([s.uniform() for s in sampling]),
-            self._vocabulary.mask,
-        )
+        mask = self._vocabulary.mask
+        ids: list[int]
+        if len(sampling) == 1:
+            seq = sampling[0]
+            row = logits[0 if rows is None else rows[0]]
+            ids = [sample_one(row, seq.temperature, seq.top_k, seq.top_p, seq.uniform(), mask)]
+        else:
+            ids = sample(
+                logits if rows is None else logits[rows],
+                np.array([s.temperature for s in sampling]),
+                np.array([s.top_k for s in sampling]) if any(s.top_k for s in sampling) else None,
+                np.array([s.top_p for s in sampling]) if any(s.top_p < 1.0 for s in sampling) else None,
+                np.array([s.uniform() for s in sampling]),
+                mask,
+            ).tolist()
         events: list[_Event] = []
-        for seq, token in zip(sampling, ids.tolist(), strict=True):
+        for seq, token in zip(sampling, ids, strict=True):
             piece = seq.accept(token)
             if seq.finished:
                 seq.latency_s = time.perf_counter() - seq.started

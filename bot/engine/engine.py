@@ -19,6 +19,7 @@ from types import TracebackType
 from artifact.manifest import Manifest
 from bot.config import Settings
 from bot.engine.api import (
+    BatchStats,
     EngineError,
     GenerationRequest,
     GenerationResult,
@@ -210,6 +211,13 @@ class Engine:
                 )
             )
         return infos
+
+    def batch_stats(self) -> list[BatchStats]:
+        """Queue depth, batch size and steps run of every loaded model version's batcher."""
+        return [
+            BatchStats(name, version, m.batcher.queued, m.batcher.batch, m.batcher.steps)
+            for (name, version), m in self._loaded.items()
+        ]
 
     def versions(self, name: str) -> list[tuple[str, Manifest]]:
         """Every valid version of ``name``, newest first (bundled included)."""

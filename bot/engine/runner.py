@@ -49,6 +49,7 @@ class HostStateRunner:
         self._s = step_session
         self.provider = step_session.provider
         self._outputs = [LOGITS_OUTPUT, *step_session.state_outputs]
+        self._feeds: dict[str, np.ndarray] = {}
         self._states = [
             np.zeros((layers, 0, hidden), np.float32) for layers, hidden in step_session.state_shapes
         ]
@@ -58,7 +59,8 @@ class HostStateRunner:
         return self._states[0].shape[1]
 
     def step(self, tokens: np.ndarray) -> np.ndarray:
-        feeds: dict[str, np.ndarray] = {TOKENS_INPUT: tokens.reshape(-1, 1)}
+        feeds = self._feeds  # reused: only its values change from step to step
+        feeds[TOKENS_INPUT] = tokens.reshape(-1, 1)
         feeds.update(zip(self._s.state_inputs, self._states, strict=True))
         logits, *states = self._s.session.run(self._outputs, feeds)
         self._states = states

@@ -2,9 +2,11 @@
 
 ONNX's ``Multinomial`` has a fixed seed and device-side sampling differs between providers, so
 the engine samples here from the logits with NumPy. Every operation is either elementwise or a
-per-row sort, maximum, count or sequential cumulative sum (float64), so a row's draw does not
-depend on which other rows share the batch; each request consumes exactly one uniform number of
-its own ``numpy.random.Generator`` per sampled token.
+per-row sort, maximum, count or sequential cumulative sum (all float64), so a row's draw
+does not depend on which other rows share the batch, and ``sample`` (any number of rows) and
+``sample_one`` (the batcher's path when one row samples) draw the same id for the same row; each
+request consumes exactly one uniform number of its own ``numpy.random.Generator`` per sampled
+token.
 """
 
 from __future__ import annotations
@@ -53,38 +55,69 @@ def sample(
     uniforms: np.ndarray,
     mask: np.ndarray,
 ) -> np.ndarray:
-    """One token id per row of ``logits`` ``[rows, vocab]``.
+    """One token id per row of ``logits`` ``[rows, vocab]``; row ``i`` draws what ``sample_one`` does.
 
-    ``temperature`` (float32), ``top_k`` (0: off), ``top_p`` (1.0: off) and ``uniforms`` (in
-    [0, 1)) have one entry per row; ``top_k``/``top_p`` are None when no row uses them. ``mask``
-    is float32 over the vocabulary, ``-inf`` for ids never to sample (``<s>``, ``<unk>``), else 0.
-    Inverse-CDF sampling with the row's uniform number. The exponentials are float32 (NumPy
-    vectorises them; float64 ``exp`` is several times slower); the cumulative sums that the draw
-    compares against are float64. Few NumPy calls: at batch 1 their fixed cost is the price.
+    ``temperature``, ``top_k`` (0: off), ``top_p`` (1.0: off) and ``uniforms`` (in [0, 1)) have one
+    entry per row; ``top_k``/``top_p`` are None when no row uses them. ``mask`` is float32 over the
+    vocabulary, ``-inf`` for ids never to sample (``<s>``, ``<unk>``), else 0.
     """
     rows, vocab = logits.shape
-    z = logits + mask
-    z /= temperature[:, None]
-    z -= z.max(axis=1, keepdims=True)
-    p = np.exp(z, out=z)
-    if top_k is not None or top_p is not None:
-        ranked = np.sort(p, axis=1)[:, ::-1]  # descending
-        if top_k is not None:
-            keep = np.minimum(np.where(top_k > 0, top_k, vocab), vocab)
+    scale = 1.0 / np.asarray(temperature, np.float64)
+    p = np.multiply(logits, scale[:, None], dtype=np.float64)
+    p += mask
+    p -= p.max(axis=1, keepdims=True)
+    np.exp(p, out=p)
+    k = np.full(rows, vocab) if top_k is None else np.where((top_k > 0) & (top_k < vocab), top_k, vocab)
+    truncating = k < vocab if top_p is None else (k < vocab) | (top_p < 1.0)
+    row = np.arange(rows)
+    if truncating.any():  # a row that cuts nothing keeps keep = vocab: its threshold keeps every id
+        ranked = np.sort(p, axis=1)[:, ::-1]
+        keep = k
         if top_p is not None:
-            if top_k is not None:  # the nucleus is taken from the top-k
-                ranked = ranked * (np.arange(vocab) < keep[:, None])
-            # The smallest head of the ranking whose mass reaches top_p (1.0 keeps every id whose
-            # preceding mass is below the total, i.e. all but float64 round-off).
-            cumulative = np.cumsum(ranked, axis=1, dtype=np.float64)
-            keep = ((cumulative - ranked) < top_p[:, None] * cumulative[:, -1:]).sum(axis=1)
-        threshold = ranked[np.arange(rows), keep - 1]
-        p = np.where(p >= threshold[:, None], p, np.float32(0.0))
-    cdf = np.cumsum(p, axis=1, dtype=np.float64)
-    chosen = (cdf <= uniforms[:, None] * cdf[:, -1:]).sum(axis=1)
-    if int(chosen.max()) >= vocab:  # u * total rounded up to total: take the last allowed id
-        last_allowed = vocab - 1 - np.argmax(p[:, ::-1] > 0.0, axis=1)
-        chosen = np.minimum(chosen, last_allowed)
+            mass = np.cumsum(ranked, axis=1)
+            cut = top_p * mass[row, k - 1]
+            before = (mass[:, :-1] < cut[:, None]) & (np.arange(vocab - 1) < (k - 1)[:, None])
+            keep = np.where(top_p < 1.0, 1 + before.sum(axis=1), k)
+        p = np.where(p >= ranked[row, keep - 1][:, None], p, 0.0)
+    cumulative = np.cumsum(p, axis=1)
+    total = cumulative[:, -1:]
+    chosen = (cumulative <= uniforms[:, None] * total).sum(axis=1)
+    over = chosen == vocab
+    if over.any():  # u * total rounded up to total: the id that reaches the total
+        chosen = np.where(over, (cumulative < total).sum(axis=1), chosen)
+    return chosen
+
+
+def sample_one(
+    logits: np.ndarray, temperature: float, top_k: int, top_p: float, uniform: float, mask: np.ndarray
+) -> int:
+    """One token id from one row of logits ``[vocab]``, with few NumPy calls (their fixed cost is
+    the price at batch 1).
+
+    Probabilities are ``exp((logits / temperature + mask) - max)`` in float64. A row that cuts the
+    tail (``top_k`` > 0 below the vocabulary, ``top_p`` < 1) sorts them (descending) and keeps the
+    top-k, then of those the smallest head whose mass reaches ``top_p`` of the top-k's: every id
+    whose probability reaches the last kept one's (ties are all kept, so only values, never sort
+    order, decide). The draw is the inverse CDF over the kept ids in vocabulary order at
+    ``uniform`` (float64 cumulative sums, searched rather than scanned).
+    """
+    p = np.multiply(logits, 1.0 / temperature, dtype=np.float64)
+    p += mask
+    p -= p.max()
+    np.exp(p, out=p)
+    vocab = p.shape[0]
+    keep = top_k if 0 < top_k < vocab else vocab
+    if keep < vocab or top_p < 1.0:
+        ranked = np.sort(p)[::-1]
+        if top_p < 1.0:
+            mass = np.cumsum(ranked)
+            keep = 1 + int(np.searchsorted(mass[: keep - 1], top_p * mass[keep - 1]))
+        p = np.where(p >= ranked[keep - 1], p, 0.0)
+    cumulative = np.cumsum(p)
+    total = cumulative[-1]
+    chosen = int(np.searchsorted(cumulative, uniform * total, "right"))
+    if chosen == vocab:  # u * total rounded up to total: the id that reaches the total
+        chosen = int(np.searchsorted(cumulative, total))
     return chosen
 
 

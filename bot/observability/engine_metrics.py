@@ -10,19 +10,9 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
-from bot.engine.api import Generator
+from bot.engine.api import BatchStats, Generator
 
 NOT_LOADED = "none"  # the provider label of a model not loaded yet (loads on first use)
-
-
-class BatchStats(Protocol):
-    """One loaded model version's batcher, as the engine reports it."""
-
-    model: str
-    version: str
-    queued: int  # requests waiting to join the batch
-    batch: int  # sequences in the step running now (or the last one)
-    steps: int  # model steps run since the version was loaded
 
 
 @runtime_checkable

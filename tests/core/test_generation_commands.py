@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from pathlib import Path
 
 from bot.app import Bardling
-from bot.core.types import Button
+from bot.config import Settings
+from bot.core.types import Button, Invocation
+from bot.engine.api import GenerationRequest
+from bot.engine.seeds import derive_seed
 from bot.storage import generations, users
 from tests.core.conftest import Say
+from tests.support.tiny_models import make_tiny_model
 
 
 def gen_id(text: str) -> int:
@@ -88,6 +94,25 @@ async def test_dinoname_gives_count_names_and_honours_the_prefix(say: Say) -> No
 async def test_dinoname_replays_exactly(say: Say) -> None:
     first = await say("/dinoname 4")
     replay = await say(f"/replay {first.generation_id}")
+    assert "identical to the original" in replay.text
+
+
+async def test_dinoname_never_repeats_a_name_within_a_reply(bot_settings: Settings, tmp_path: Path) -> None:
+    models = tmp_path / "repetitive"
+    make_tiny_model(models / "dinos", name="dinos", mode="line", vocab="ab", eos_bias=2.0)
+    async with Bardling(bot_settings.model_copy(update={"bundled_models_dir": models})) as app:
+        inv = Invocation("telegram", "1", "user 1", "1", "dinoname", "6")
+        reply = await app.core.handle(inv)
+        row = await generations.get(app.storage, reply.generation_id or 0)
+        assert row is not None
+        seeds = [derive_seed(row.rng_seed, i) for i in range(6)]
+        one_per_seed = [
+            (await app.engine.generate(GenerationRequest("dinos", rng_seed=s))).text for s in seeds
+        ]
+        replay = await app.core.handle(replace(inv, command="replay", args=str(row.id)))
+    assert len(set(one_per_seed)) < 6  # the model does repeat itself
+    names = reply.text.split("\n\n")[0].splitlines()
+    assert names and len({n.casefold() for n in names}) == len(names)
     assert "identical to the original" in replay.text
 
 

@@ -6,7 +6,6 @@ import asyncio
 import json
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import aiohttp
 import pytest
@@ -19,7 +18,7 @@ from bot.core.args import Args
 from bot.core.context import Context
 from bot.core.registry import Command
 from bot.core.types import CommandSpec, Invocation, Reply
-from bot.engine.api import ModelInfo
+from bot.engine.api import BatchStats, ModelInfo
 from bot.observability.engine_metrics import EngineCollector
 from bot.observability.logs import configure_logging
 from bot.observability.metrics import Metrics
@@ -87,6 +86,14 @@ async def test_metrics_count_commands_by_outcome_and_show_models_and_jobs(bot_se
     model = {"model": "shakespeare", "version": "1", "kind": "verse", "provider": "cpu"}
     assert value(found, "bardling_model", **model) == 1
     assert value(found, "bardling_model", model="dinos", version="1", kind="names", provider="none") == 1
+    served = {"model": "shakespeare", "version": "1"}  # the engine's batcher of the loaded version
+    assert value(found, "bardling_engine_queue_depth", **served) == 0
+    assert value(found, "bardling_engine_batch_size", **served) == 1  # one poem at a time
+    assert value(found, "bardling_engine_steps_total", **served) > 0
+    unloaded = [
+        name for name, labels in found if name.startswith("bardling_engine") and ("model", "dinos") in labels
+    ]
+    assert not unloaded  # dinos is not loaded yet: no batcher to report
     assert value(found, "bardling_training_jobs", state="queued") == 1
     assert value(found, "bardling_training_jobs", state="running") == 0
 
@@ -126,23 +133,14 @@ async def test_healthz_is_unhealthy_when_the_database_is_gone(
     assert metrics_status == 200
 
 
-@dataclass
-class _Batch:
-    model: str
-    version: str
-    queued: int
-    batch: int
-    steps: int
-
-
 class _ReportingEngine:
     """An engine that reports its batchers, as ``Engine.batch_stats()`` is meant to."""
 
     def models(self) -> list[ModelInfo]:
         return [ModelInfo("shakespeare", "2", "verse", "", {}, provider="cuda")]
 
-    def batch_stats(self) -> list[_Batch]:
-        return [_Batch("shakespeare", "2", queued=3, batch=64, steps=1200)]
+    def batch_stats(self) -> list[BatchStats]:
+        return [BatchStats("shakespeare", "2", queued=3, batch=64, steps=1200)]
 
 
 def test_queue_depth_and_batch_size_come_from_an_engine_that_reports_them() -> None:

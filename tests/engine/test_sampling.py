@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.engine.api import InvalidRequestError, SamplingParams
-from bot.engine.sampling import ban_mask, sample, validate_params
+from bot.engine.sampling import ban_mask, sample, sample_one, validate_params
 
 VOCAB = 12
 NO_BAN = np.zeros(VOCAB, np.float32)
@@ -34,10 +34,12 @@ def _draw(
 
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), rows=st.integers(1, 40), scale=st.floats(0.1, 30.0))
-def test_a_rows_draw_does_not_depend_on_the_other_rows(seed: int, rows: int, scale: float) -> None:
+def test_a_rows_draw_is_the_same_alone_batched_and_on_the_single_row_path(
+    seed: int, rows: int, scale: float
+) -> None:
     rng = np.random.default_rng(seed)
     logits = (rng.standard_normal((rows, VOCAB)) * scale).astype(np.float32)
-    temperature = rng.uniform(0.05, 2.0, rows).astype(np.float32)
+    temperature = rng.uniform(0.05, 2.0, rows)
     top_k = rng.integers(0, VOCAB + 3, rows)
     top_p = np.where(rng.random(rows) < 0.3, 1.0, rng.uniform(0.01, 1.0, rows))
     uniforms = rng.random(rows)
@@ -46,7 +48,8 @@ def test_a_rows_draw_does_not_depend_on_the_other_rows(seed: int, rows: int, sca
     for i in range(rows):
         one = slice(i, i + 1)
         alone = sample(logits[one], temperature[one], top_k[one], top_p[one], uniforms[one], mask)
-        assert alone[0] == together[i]
+        single = sample_one(logits[i], temperature[i], top_k[i], top_p[i], uniforms[i], mask)
+        assert alone[0] == single == together[i]
     assert not np.any(together == 0)
 
 
