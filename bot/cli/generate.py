@@ -14,8 +14,8 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 
+from bot.cli.settings_loader import load_settings
 from bot.config import Settings
 from bot.engine.api import EngineError, GenerationRequest, GenerationResult, SamplingParams
 
@@ -169,12 +169,7 @@ def _as_dict(result: GenerationResult) -> dict[str, Any]:
 
 
 def _run(body: Callable[[Any, Settings], Awaitable[None]], device: str | None) -> None:
-    try:
-        overrides: dict[str, Any] = {"device": device} if device else {}
-        settings = Settings(**overrides)
-    except ValidationError as err:
-        first = err.errors()[0]
-        _fail(f"invalid setting {'.'.join(map(str, first['loc']))}: {first['msg']}")
+    settings = load_settings(**({"device": device} if device else {}))
 
     async def main() -> None:
         from bot.engine import Engine

@@ -19,7 +19,7 @@ from typing import Annotated
 import typer
 
 from bot.app import Bardling
-from bot.config import Settings
+from bot.cli.settings_loader import load_settings
 from bot.core.types import Invocation, Notice, Reply
 from bot.jobs.text import FINAL_STATES, job_line, result_text
 
@@ -45,7 +45,7 @@ class _Quiet:
 
 @asynccontextmanager
 async def _bot(run_jobs: bool = False) -> AsyncIterator[Bardling]:
-    async with Bardling(Settings(), run_jobs=run_jobs) as app:
+    async with Bardling(load_settings(), run_jobs=run_jobs) as app:
         app.core.register_notifier(PLATFORM, _Quiet())
         app.core.set_admin(f"{PLATFORM}:{_user()}", True)
         yield app

@@ -14,7 +14,8 @@ from typing import Annotated, Any, Protocol
 
 import typer
 
-from bot.config import Settings, describe_settings_error
+from bot.cli.settings_loader import load_settings
+from bot.config import Settings
 from bot.observability.logs import configure_logging
 
 log = logging.getLogger(__name__)
@@ -112,15 +113,6 @@ def _run(settings: Settings, names: list[TransportName], admin: bool, log_level:
         raise typer.Exit(2)
     configure_logging(log_level, settings.log_format)
     asyncio.run(serve(settings, names, admin=admin))
-
-
-def load_settings() -> Settings:
-    """The settings from the environment; an invalid one is one line on stderr and exit status 2."""
-    try:
-        return Settings()
-    except ValueError as err:
-        typer.echo(describe_settings_error(err), err=True)
-        raise typer.Exit(2) from None
 
 
 def register(app: typer.Typer) -> None:

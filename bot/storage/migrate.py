@@ -40,6 +40,6 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
         command.upgrade(alembic_config(connection), revision)
 
     async with engine.begin() as conn:
-        if False:  # released when the transaction ends
+        if conn.dialect.name == "postgresql":  # released when the transaction ends
             await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         await conn.run_sync(run)

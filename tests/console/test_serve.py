@@ -46,7 +46,8 @@ def test_a_missing_token_is_one_clear_line(tmp_path: Path, tiny_models: Path) ->
 def test_an_invalid_setting_is_one_clear_line_without_secrets(tmp_path: Path, tiny_models: Path) -> None:
     secret = "123456:not-to-be-printed-anywhere-at-all-xyz"
     env = chat_env(tmp_path, tiny_models, BARDLING_DEVICE="tpu", BARDLING_TELEGRAM_TOKEN=secret)
-    for command in (RUN, [*RUN[:-1], "chat"]):
+    bardling = RUN[:-1]
+    for command in (RUN, [*bardling, "chat"], [*bardling, "poem", "x"], [*bardling, "jobs", "list"]):
         result = subprocess.run(
             command, env=env, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL
         )

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import Bardling
 from bot.storage import jobs
 from bot.storage.models import utcnow
-from tests.jobs.conftest import CHAT, JobBot, OpenBot
+from tests.jobs.conftest import CHAT, JobBot, OpenBot, job_settings
 
 
 def served(bot: JobBot, model: str = "shakespeare") -> str:
@@ -242,16 +243,17 @@ async def test_start_up_fails_only_jobs_whose_worker_is_gone(open_bot: OpenBot, 
 
 
 async def test_a_second_worker_leaves_the_job_a_live_worker_runs(
-    open_bot: OpenBot, database_url: str, tmp_path: Path
+    open_bot: OpenBot, database_url: str, tmp_path: Path, bundled: Path
 ) -> None:
     async with open_bot("hang", database_url=database_url) as first:
         await first.retrain("/retrain shakespeare steps:8")
         running = await first.wait(1, lambda job: job.metrics.get("step") == 3)
         assert running.worker_id and running.heartbeat_at is not None
-        async with open_bot(database_url=database_url, data_dir=tmp_path / "elsewhere") as second:
-            assert second.app.jobs is not None and second.app.jobs.worker is not None
-            assert not await second.app.jobs.worker.run_once()  # nothing queued, nothing abandoned
-            assert (await second.job(1)).state == "running"
+        elsewhere = job_settings(tmp_path / "elsewhere", bundled, database_url=database_url)
+        async with Bardling(elsewhere) as second:  # another machine: its own data dir and lock
+            assert second.jobs is not None and second.jobs.worker is not None
+            assert not await second.jobs.worker.run_once()  # nothing queued, nothing abandoned
+            assert (await second.jobs.get(1)).state == "running"
         assert (await first.job(1)).state == "running"
 
 

@@ -65,8 +65,11 @@ async def test_replicas_migrating_one_empty_database_at_once_all_succeed(
     postgres_server: PostgresServer,
 ) -> None:
     url = await postgres_server.create_database()
-    engines = [create_engine(url) for _ in range(4)]
+    engines = [create_engine(url) for _ in range(8)]
     try:
+        for engine in engines:  # connected beforehand, so the upgrades really start together
+            async with engine.connect():
+                pass
         await asyncio.gather(*(migrate.upgrade(engine) for engine in engines))
         async with engines[0].connect() as conn:
             current = await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
