@@ -169,6 +169,8 @@ def _as_dict(result: GenerationResult) -> dict[str, Any]:
 
 
 def _run(body: Callable[[Any, Settings], Awaitable[None]], device: str | None) -> None:
+    if device not in (None, "auto", "cpu", "cuda"):
+        _fail(f"--device must be auto, cpu or cuda, not {device!r}")
     settings = load_settings(**({"device": device} if device else {}))
 
     async def main() -> None:
