@@ -23,7 +23,31 @@ class Batch:
     epoch: int
 
 
-class StreamBatches:
+class _Cursor:
+    """An (epoch, index) position that rolls over each epoch and is all a checkpoint stores."""
+
+    epoch: int
+    index: int
+
+    @property
+    def steps_per_epoch(self) -> int:
+        raise NotImplementedError
+
+    def state_dict(self) -> dict[str, int]:
+        return {"epoch": self.epoch, "index": self.index}
+
+    def load_state_dict(self, state: dict[str, int]) -> None:
+        self.epoch, self.index = int(state["epoch"]), int(state["index"])
+
+    def _advance(self) -> int:
+        """The index of the batch to build now; starts a new epoch when the last one is used up."""
+        if self.index >= self.steps_per_epoch:
+            self.epoch, self.index = self.epoch + 1, 0
+        self.index += 1
+        return self.index - 1
+
+
+class StreamBatches(_Cursor):
     """``batch`` parallel contiguous streams read ``seq_len`` tokens at a time.
 
     Each epoch starts at a seeded offset in ``[0, seq_len)`` so truncation points move between
@@ -43,27 +67,18 @@ class StreamBatches:
     def steps_per_epoch(self) -> int:
         return (len(self.ids) - self.seq_len) // (self.batch * self.seq_len)
 
-    def state_dict(self) -> dict[str, int]:
-        return {"epoch": self.epoch, "index": self.index}
-
-    def load_state_dict(self, state: dict[str, int]) -> None:
-        self.epoch, self.index = int(state["epoch"]), int(state["index"])
-
     def next(self) -> Batch:
-        if self.index >= self.steps_per_epoch:
-            self.epoch, self.index = self.epoch + 1, 0
+        index = self._advance()
         offset = int(np.random.default_rng([self.seed, self.epoch]).integers(self.seq_len))
         usable = len(self.ids) - offset - 1
         span = usable // self.batch
-        starts = offset + np.arange(self.batch) * span + self.index * self.seq_len
+        starts = offset + np.arange(self.batch) * span + index * self.seq_len
         window = starts[:, None] + np.arange(self.seq_len + 1)[None, :]
         chunk = torch.from_numpy(self.ids[window])
-        batch = Batch(chunk[:, :-1], chunk[:, 1:], self.index == 0, self.epoch)
-        self.index += 1
-        return batch
+        return Batch(chunk[:, :-1], chunk[:, 1:], index == 0, self.epoch)
 
 
-class LineBatches:
+class LineBatches(_Cursor):
     """Shuffled lines, ``batch`` at a time, each ``<s>`` … ``</s>`` padded to the longest."""
 
     def __init__(self, lines: list[list[int]], batch: int, pad_id: int, seed: int) -> None:
@@ -76,17 +91,9 @@ class LineBatches:
     def steps_per_epoch(self) -> int:
         return math.ceil(len(self.lines) / self.batch)
 
-    def state_dict(self) -> dict[str, int]:
-        return {"epoch": self.epoch, "index": self.index}
-
-    def load_state_dict(self, state: dict[str, int]) -> None:
-        self.epoch, self.index = int(state["epoch"]), int(state["index"])
-
     def next(self) -> Batch:
-        if self.index >= self.steps_per_epoch:
-            self.epoch, self.index = self.epoch + 1, 0
+        index = self._advance()
         order = np.random.default_rng([self.seed, self.epoch]).permutation(len(self.lines))
-        chosen = order[self.index * self.batch : (self.index + 1) * self.batch]
+        chosen = order[index * self.batch : (index + 1) * self.batch]
         inputs, targets = pad_lines([self.lines[i] for i in chosen], self.pad_id)
-        self.index += 1
         return Batch(torch.from_numpy(inputs), torch.from_numpy(targets), True, self.epoch)
