@@ -90,6 +90,22 @@ class GenerationDefaults(_Strict):
     max_lines: int | None = None
 
 
+class Decoding(_Strict):
+    """Rules the engine applies while sampling this model; every one is off unless set.
+
+    ``lexicon`` names a file in the model directory (one word per line, see
+    ``artifact.lexicon``): a word may only end where its letters spell one of them.
+    ``form: regulated`` is Chinese regulated verse: clauses of 5 or 7 characters closed by
+    ``，`` and ``。`` in turn, four or eight of them (``artifact.verse_form``).
+    """
+
+    lexicon: str | None = None
+    lexicon_sha256: str | None = None
+    sentence_end: bool = False  # stop after a sentence ends near the length asked for, not mid-word
+    line_capitals: bool = False  # a line starts with a capital, as verse does
+    form: Literal["regulated"] | None = None
+
+
 class Manifest(_Strict):
     format_version: int = FORMAT_VERSION
     name: str
@@ -104,11 +120,17 @@ class Manifest(_Strict):
     metrics: Metrics
     training: dict[str, Any] = Field(default_factory=dict)
     generation: GenerationDefaults = Field(default_factory=GenerationDefaults)
+    decoding: Decoding = Field(default_factory=Decoding)
     samples: list[str] = Field(default_factory=list)
     libraries: dict[str, str] = Field(default_factory=dict)
 
     def build_tokenizer(self) -> Tokenizer:
         return Tokenizer.from_dict(self.tokenizer)
+
+    @property
+    def corpus_source(self) -> str:
+        """What to load the corpus by: the name or file the run trained on."""
+        return str((self.training.get("config") or {}).get("corpus") or self.corpus.name)
 
     # ----------------------------------------------------------------- files
     @classmethod

@@ -39,6 +39,8 @@ def train_command(settings: dict[str, Any], run_dir: str) -> str:
     for key, flag in _FLAGS.items():
         if settings.get(key) is not None:
             parts += [flag, str(settings[key])]
+    if settings.get("tie_weights"):
+        parts.append("--tie-weights")
     if settings.get("lowercase") is not None:
         parts.append("--lowercase" if settings["lowercase"] else "--no-lowercase")
     parts += ["--run-dir", run_dir]
@@ -94,7 +96,7 @@ def write_card(directory: Path, manifest: Manifest, run_name: str, out_dir: Path
 dropout {arch.dropout}, vocabulary {arch.vocab_size} ({manifest.tokenizer["mode"]} mode).
 Corpus `{manifest.corpus.name}` (sha256 `{manifest.corpus.sha256[:16]}…`); the checkpoint with the best
 validation loss (step {manifest.training.get("best_step")}) is the one exported. Served with temperature
-{gen.temperature}, top-p {gen.top_p}, at most {gen.max_tokens} tokens.
+{gen.temperature}, top-p {gen.top_p}, at most {gen.max_tokens} tokens. {decoding_summary(manifest)}
 
 {note}
 
@@ -119,11 +121,29 @@ bardling evaluate {shown_out}
 ```
 
 Files: `model.onnx` (one decoding step, opset {manifest.onnx.opset}, sha256 `{manifest.onnx.sha256[:16]}…`),
-`manifest.json` (architecture, tokenizer, metrics, library versions).
+`manifest.json` (architecture, tokenizer, metrics, decoding rules, library versions){
+    f", `{manifest.decoding.lexicon}` (the words the decoder may write)" if manifest.decoding.lexicon else ""
+}.
 """
     path = directory / CARD_FILE
     path.write_text(text.replace("\n\n\n", "\n\n"), "utf-8")
     return path
+
+
+def decoding_summary(manifest: Manifest) -> str:
+    """One sentence on the rules the engine samples this model under."""
+    rules = manifest.decoding
+    said = []
+    if rules.lexicon:
+        said.append("a word may only end where it spells a word of the corpus")
+    if rules.line_capitals:
+        said.append("lines start with a capital")
+    if rules.sentence_end:
+        said.append("a text ends at a sentence end near the length asked for")
+    if rules.form == "regulated":
+        said.append("poems keep the regulated form (4 or 8 clauses of 5 or 7 characters, ，/。 in turn)")
+        said.append("an acrostic can fix each line's first character")
+    return f"Decoding rules: {'; '.join(said)}." if said else ""
 
 
 def _split(manifest: Manifest) -> str:

@@ -35,7 +35,8 @@ def register(app: typer.Typer) -> None:
     """Add the training commands to ``app``."""
     app.command("train")(train)
     app.command("export")(export)
-    app.command("evaluate")(evaluate)
+    app.command("export-rules")(export_rules)
+    app.command("compare")(compare)
 
 
 def _require_torch() -> None:
@@ -97,6 +98,10 @@ def train(
     hidden: Annotated[int, typer.Option(min=1)] = _D.hidden,
     emb: Annotated[int, typer.Option(min=1, help="Embedding size.")] = _D.emb,
     dropout: Annotated[float, typer.Option(min=0.0, max=0.95)] = _D.dropout,
+    tie_weights: Annotated[
+        bool,
+        typer.Option("--tie-weights/--no-tie-weights", help="Share embedding and output (emb = hidden)."),
+    ] = _D.tie_weights,
     steps: Annotated[
         int | None, typer.Option(min=1, help=f"Optimizer steps (default {DEFAULT_STEPS}).")
     ] = None,
@@ -157,6 +162,7 @@ def train(
             hidden=hidden,
             emb=emb,
             dropout=dropout,
+            tie_weights=tie_weights,
             batch=batch,
             seq_len=seq_len,
             lr=lr,
@@ -230,6 +236,26 @@ def export(
     )
 
 
+def export_rules(
+    model_dir: Annotated[Path, typer.Argument(help="An exported model directory.")],
+    data_dir: DataDirOption = None,
+    corpora_dir: CorporaDirOption = None,
+) -> None:
+    """Re-derive an exported model's decoding rules (lexicon, endings, verse form) from its corpus."""
+    from artifact.manifest import Manifest
+    from training.corpora import CorpusError, load_corpus
+    from training.decoding import refresh_rules
+
+    try:
+        manifest = Manifest.read(model_dir)
+        cache = _data_dir(data_dir) / "corpora"
+        source = load_corpus(manifest.corpus_source, corpora_dir=corpora_dir, cache_dir=cache)
+        manifest = refresh_rules(model_dir, source)
+    except (CorpusError, FileNotFoundError, ValueError) as exc:
+        _fail(str(exc))
+    typer.echo(f"{model_dir}: {manifest.decoding.model_dump(exclude_none=True)}")
+
+
 def evaluate(
     model_or_run: Annotated[str, typer.Argument(help="An exported model directory, or a run (id or path).")],
     corpus: Annotated[
@@ -266,3 +292,92 @@ def evaluate(
     rows = {k: v for k, v in figures.items() if not isinstance(v, dict)}
     rows |= {f"novelty {k}": v for k, v in (figures.get("novelty") or {}).items()}
     Console().print(summary_table(title, rows))
+
+
+def compare(
+    corpus: Annotated[str, typer.Argument(help="A named corpus (timemachine, ...) or a UTF-8 text file.")],
+    archs: Annotated[
+        str, typer.Option(help="Comma-separated rnn | gru | lstm, a trailing number = layers (lstm2).")
+    ] = "rnn,gru,lstm,lstm2",
+    hidden: Annotated[int, typer.Option(min=1)] = 256,
+    emb: Annotated[int, typer.Option(min=1, help="Embedding size.")] = _D.emb,
+    dropout: Annotated[float, typer.Option(min=0.0, max=0.95)] = 0.0,
+    steps: Annotated[int, typer.Option(min=1, help="Optimizer steps per architecture.")] = 1000,
+    batch: Annotated[int, typer.Option(min=1)] = 32,
+    seq_len: Annotated[int, typer.Option(min=1, help="TBPTT window.")] = 35,
+    lr: Annotated[float, typer.Option(min=0.0)] = _D.lr,
+    weight_decay: Annotated[float, typer.Option(min=0.0)] = _D.weight_decay,
+    lowercase: Annotated[bool | None, typer.Option("--lowercase/--no-lowercase")] = None,
+    seed: int = _D.seed,
+    device: Annotated[str, typer.Option(help="auto | cpu | cuda.")] = "auto",
+    threads: Annotated[int | None, typer.Option(min=1, help="CPU threads per run.")] = None,
+    max_minutes_each: Annotated[
+        float | None, typer.Option(min=0.0, help="Stop each run cleanly after this wall-clock time.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="One run dir per architecture, and the tables (default under runs/).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option(help="No progress bars.")] = False,
+    data_dir: DataDirOption = None,
+    corpora_dir: CorporaDirOption = None,
+) -> None:
+    """Train several architectures with one budget and tabulate their validation perplexity.
+
+    Defaults follow d2l's Time Machine chapter: hidden 256, batch 32, 35-step windows, no dropout.
+    """
+    _require_torch()
+    from datetime import UTC, datetime
+
+    from rich.console import Console
+
+    from training.compare import JSON_FILE, MARKDOWN_FILE, parse_archs, rich_table
+    from training.compare import compare as run_compare
+    from training.corpora import CorpusError
+    from training.trainer import RunOptions, TrainingError
+
+    base_dir = _data_dir(data_dir)
+    try:
+        chosen = parse_archs(archs)
+        config = TrainConfig(
+            corpus=str(Path(corpus).resolve()) if Path(corpus).is_file() else corpus,
+            lowercase=lowercase,
+            hidden=hidden,
+            emb=emb,
+            dropout=dropout,
+            steps=steps,
+            batch=batch,
+            seq_len=seq_len,
+            lr=lr,
+            weight_decay=weight_decay,
+            seed=seed,
+        )
+        config.validate()
+    except ValueError as exc:
+        _fail(str(exc), code=2)
+    stem = Path(corpus).stem
+    target = out or base_dir / "runs" / f"compare-{stem}-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}"
+    stop = _StopFlag()
+    options = RunOptions(
+        corpora_dir=corpora_dir,
+        cache_dir=base_dir / "corpora",
+        device=device,
+        threads=threads,
+        max_minutes=max_minutes_each,
+        should_stop=stop,
+        show_progress=not quiet,
+    )
+
+    def announce(index: int, arch: Any, run_dir: Path) -> None:
+        typer.echo(f"[{index + 1}/{len(chosen)}] {arch.label}: {run_dir}", err=True)
+
+    try:
+        with stop.installed():
+            rows = run_compare(config, chosen, target, options, on_start=announce)
+    except (TrainingError, CorpusError, FileNotFoundError, ValueError) as exc:
+        _fail(str(exc))
+    Console().print(rich_table(f"{stem}: validation figures", config, rows))
+    typer.echo(f"wrote {target / MARKDOWN_FILE} and {target / JSON_FILE}")
+    if rows and rows[-1].stopped == "interrupted":
+        typer.echo("interrupted; the same command with --out " + str(target) + " continues the comparison")
+    if any(r.error for r in rows):
+        raise typer.Exit(1)

@@ -30,6 +30,7 @@ class TrainConfig:
     hidden: int = 448
     emb: int = 64
     dropout: float = 0.35
+    tie_weights: bool = False  # share the embedding with the output layer; needs emb == hidden
     batch: int = 64
     seq_len: int = 128
     lr: float = 4e-3
@@ -53,6 +54,8 @@ class TrainConfig:
                 raise ValueError(f"--{name.replace('_', '-')} must be at least 1, not {value}")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"--dropout must be in [0, 1), not {self.dropout}")
+        if self.tie_weights and self.emb != self.hidden:
+            raise ValueError(f"--tie-weights needs --emb equal to --hidden ({self.emb} ≠ {self.hidden})")
         if self.lr <= 0:
             raise ValueError(f"--lr must be positive, not {self.lr}")
         if self.steps is not None and self.epochs is not None:

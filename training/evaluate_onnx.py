@@ -59,7 +59,7 @@ def evaluate_model_dir(
     manifest = Manifest.read(model_dir)
     settings: dict[str, Any] = dict(manifest.training.get("config") or {})
     source = load_corpus(
-        corpus or settings.get("corpus") or manifest.corpus.name,
+        corpus or manifest.corpus_source,
         corpora_dir=corpora_dir,
         cache_dir=cache_dir,
     )

@@ -37,6 +37,8 @@ from artifact.tokenizer import Tokenizer
 from training import checkpoint
 from training.card import write_card
 from training.config import read_run_config
+from training.corpora import load_corpus
+from training.decoding import derive_rules, write_rules
 from training.evaluate import evaluate_run, read_summary
 from training.evaluate_onnx import OnnxBackend
 from training.generation import generation_defaults, model_kind
@@ -53,20 +55,29 @@ SAMPLE_SEED = 7
 _UNITS = {"char": "character", "line": "one-name-per-line character", "word": "word"}
 
 
+def _unit(mode: str, kind: str) -> str:
+    return "one-poem-per-line character" if mode == "line" and kind == "verse" else _UNITS[mode]
+
+
 class ExportError(Exception):
     """The export was refused; nothing was written."""
 
 
 class StepGraph(nn.Module):
-    """One decoding step with the state as explicit inputs and outputs (the artifact contract)."""
+    """One decoding step with the state as explicit inputs and outputs (the artifact contract).
+
+    The head runs on the 2-D last step so it exports as one ``Gemm`` (``transB=1``) reading the
+    weight as stored: a 3-D ``MatMul`` gets a transposed copy folded in, which would store a
+    tied embedding twice.
+    """
 
     def __init__(self, model: RecurrentLM) -> None:
         super().__init__()
         self.model = model
 
     def forward(self, tokens: torch.Tensor, *state: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        logits, new_state = self.model(tokens, state)
-        return (logits[:, -1, :], *new_state)
+        out, new_state = self.model.features(tokens, state)
+        return (self.model.head(out[:, -1, :]), *new_state)
 
 
 def default_version() -> str:
@@ -118,9 +129,10 @@ def parity_gap(model: RecurrentLM, backend: Backend, *, steps: int = PARITY_STEP
 
 def make_samples(backend: Backend, tokenizer: Tokenizer, kind: str, gen: GenerationDefaults) -> list[str]:
     """A few outputs at the serving defaults, for the manifest and the card."""
-    if kind == "names":
+    if tokenizer.mode == "line":  # names, or poems one a line: each from <s> to </s>
         assert tokenizer.bos_id is not None
-        prime, count, limit, stop = [tokenizer.bos_id], 12, gen.max_tokens, tokenizer.eos_id
+        count = 12 if kind == "names" else 4
+        prime, limit, stop = [tokenizer.bos_id], gen.max_tokens, tokenizer.eos_id
     else:
         prime, count, limit, stop = tokenizer.encode("\n").ids or [0], 3, min(gen.max_tokens, 300), None
     ids = sample(
@@ -178,11 +190,14 @@ def export_run(
                 f"parity check failed: max |Δ logits| {gap:.2e} > {tolerance:.0e} between PyTorch and "
                 "ONNX Runtime; nothing written"
             )
-        extra = sorted(p.name for p in staging.iterdir() if p.name != ONNX_FILE)
+        extra = sorted(p.name for p in staging.iterdir() if p.name != ONNX_FILE)  # before the lexicon
         if extra:
             raise ExportError(f"the exporter wrote external data ({', '.join(extra)}); nothing written")
         manifest = _manifest(name, version, model, tokenizer, run_config, summary, best, onnx_path, gap)
         manifest.samples = make_samples(backend, tokenizer, manifest.kind, manifest.generation)
+        cache = cache_dir or run_dir / "corpora"
+        corpus = load_corpus(run_config["config"]["corpus"], corpora_dir=corpora_dir, cache_dir=cache)
+        manifest.decoding = write_rules(staging, *derive_rules(tokenizer.mode, manifest.kind, corpus))
         manifest.write(staging)
         write_card(staging, manifest, run_dir.name, out_dir, note)
         _swap_into_place(staging, out_dir)
@@ -206,7 +221,7 @@ def _manifest(
     cfg = model.config
     settings = run_config["config"]
     mode = settings.get("mode") or tokenizer.mode
-    kind = model_kind(mode)
+    kind = model_kind(mode, settings.get("corpus"))
     longest = int(run_config.get("data", {}).get("longest_line", 0))
     corpus = run_config["corpus"]
     state = [StateTensor(input=i, output=o, layers=cfg.layers, hidden=cfg.hidden) for i, o in cfg.state_names]
@@ -215,7 +230,9 @@ def _manifest(
         version=version,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         kind=kind,
-        description=f"{cfg.cell.upper()} {cfg.layers}×{cfg.hidden} {_UNITS[mode]} model of {corpus['name']}",
+        description=(
+            f"{cfg.cell.upper()} {cfg.layers}×{cfg.hidden} {_unit(mode, kind)} model of {corpus['name']}"
+        ),
         architecture=Architecture(
             cell=cfg.cell,
             layers=cfg.layers,

@@ -146,7 +146,13 @@ class _Run:
             config.eval_every = max(1, config.steps // EVALS_PER_RUN)
         self.total = config.steps
         self.model_config = ModelConfig(
-            config.arch, len(self.data.tokenizer), config.emb, config.hidden, config.layers, config.dropout
+            config.arch,
+            len(self.data.tokenizer),
+            config.emb,
+            config.hidden,
+            config.layers,
+            config.dropout,
+            config.tie_weights,
         )
         torch.manual_seed(config.seed)
         self.model = RecurrentLM(self.model_config).to(self.device)

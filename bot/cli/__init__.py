@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import doctor, generate, jobs, serve
+from bot.cli import doctor, evaluate, generate, jobs, serve
 from training import cli as training_cli
 
 app = typer.Typer(
@@ -18,5 +18,5 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (serve, generate, jobs, doctor, training_cli):
+for module in (serve, generate, jobs, doctor, training_cli, evaluate):
     module.register(app)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from artifact.verse_form import as_lines
 from bot.core.context import Context
 from bot.core.text import unique_in_order
 from bot.core.types import Button, Reply
@@ -32,6 +33,7 @@ class Recipe:
     rng_seed: int
     count: int = 1
     version: str | None = None  # None: the version being served
+    acrostic: str | None = None  # characters that start the lines (regulated-verse models)
 
     @classmethod
     def of(cls, row: Generation, *, rng_seed: int | None = None, same_version: bool) -> Recipe:
@@ -46,6 +48,7 @@ class Recipe:
             rng_seed=row.rng_seed if rng_seed is None else rng_seed,
             count=int(stored.get("count", 1)),
             version=row.model_version if same_version else None,
+            acrostic=stored.get("acrostic"),
         )
 
 
@@ -67,7 +70,7 @@ def with_overrides(defaults: SamplingParams | None, **overrides: Any) -> Samplin
 async def produce(ctx: Context, recipe: Recipe) -> Outcome:
     start = time.perf_counter()
     request = GenerationRequest(
-        recipe.model, recipe.seed_text, recipe.params, recipe.rng_seed, recipe.version
+        recipe.model, recipe.seed_text, recipe.params, recipe.rng_seed, recipe.version, recipe.acrostic
     )
     if recipe.command == NAMES_COMMAND:
         results = await distinct_names(ctx.engine, request, recipe.count)
@@ -76,6 +79,8 @@ async def produce(ctx: Context, recipe: Recipe) -> Outcome:
     else:
         first = await ctx.engine.generate(request)
         text = first.text.rstrip()
+        if any(m.name == recipe.model and m.form == "regulated" for m in ctx.engine.models()):
+            text = as_lines(text)  # one couplet a line, as such poems are printed
     return Outcome(text, first.model_version, first.params, first.dropped, time.perf_counter() - start)
 
 
@@ -89,7 +94,8 @@ async def store(ctx: Context, recipe: Recipe, outcome: Outcome) -> Generation:
         model_version=outcome.model_version,
         seed_text=recipe.seed_text,
         rng_seed=recipe.rng_seed,
-        params={**outcome.params.to_dict(), "count": recipe.count},
+        params={**outcome.params.to_dict(), "count": recipe.count}
+        | ({"acrostic": recipe.acrostic} if recipe.acrostic else {}),
         text=outcome.text,
         latency_s=outcome.latency_s,
     )

@@ -52,6 +52,7 @@ class GenerationRequest:
     params: SamplingParams | None = None  # None: the model's manifest defaults
     rng_seed: int | None = None  # None: the engine draws one and reports it
     version: str | None = None  # None: the active version
+    acrostic: str | None = None  # characters that start the lines, in order (regulated-verse models)
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,13 @@ class ModelInfo:
     previous_metrics: dict[str, dict[str, Any]] = field(default_factory=dict)  # by version, for /models
     provider: str | None = None  # execution provider actually in use, once loaded
     defaults: SamplingParams | None = None  # the manifest's sampling settings; user overrides start here
+    form: str | None = None  # a verse form the decoder keeps ("regulated": Tang verse, takes acrostics)
+    symbols: frozenset[str] = frozenset()  # the single characters it can read and write
+
+    def coverage(self, text: str) -> float:
+        """Share of ``text``'s non-space characters this model knows (1.0 for an empty text)."""
+        chars = [c for c in text if not c.isspace()]
+        return sum(c in self.symbols for c in chars) / len(chars) if chars else 1.0
 
 
 @dataclass(frozen=True)

@@ -133,13 +133,16 @@ class Batcher:
                 seq.advance_prompt()
         if not sampling:
             return
-        mask = self._vocabulary.mask
         ids: list[int]
         if len(sampling) == 1:
             seq = sampling[0]
             row = logits[0 if rows is None else rows[0]]
-            ids = [sample_one(row, seq.temperature, seq.top_k, seq.top_p, seq.uniform(), mask)]
+            ids = [sample_one(row, seq.temperature, seq.top_k, seq.top_p, seq.uniform(), seq.mask())]
         else:
+            if any(s.constraint is not None for s in sampling):
+                mask = np.stack([s.mask() for s in sampling])
+            else:
+                mask = self._vocabulary.mask
             ids = sample(
                 logits if rows is None else logits[rows],
                 np.array([s.temperature for s in sampling]),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from artifact.lexicon import Lexicon
 from artifact.manifest import Manifest
 from bot.config import Settings
 from bot.engine.api import (
@@ -28,6 +29,7 @@ from bot.engine.api import (
     ModelUnavailableError,
 )
 from bot.engine.batcher import Batcher, RetiredError
+from bot.engine.constraints import Rules, refuse_acrostic, rules_for
 from bot.engine.prompt import Prompt, encode_prompt
 from bot.engine.registry import ModelVersion, Registry, verify_files
 from bot.engine.runner import BoundStateRunner, HostStateRunner, StepRunner
@@ -45,6 +47,7 @@ class LoadedModel:
     vocabulary: Vocabulary
     batcher: Batcher
     provider: str
+    rules: Rules | None  # decoding rules from the manifest; None: free sampling
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,9 @@ class Engine:
         threads: int = 0,
         max_seed_chars: int = 500,
         cuda_graph: bool = False,
+        decoding_rules: bool = True,
     ) -> None:
+        """``decoding_rules=False`` samples freely, ignoring the manifests' rules (for comparisons)."""
         if max_batch < 1 or max_queue < 1 or threads < 0 or max_seed_chars < 0:
             raise ValueError(
                 "max_batch and max_queue must be at least 1, threads and max_seed_chars at least 0"
@@ -81,6 +86,7 @@ class Engine:
         self.threads = threads
         self.max_seed_chars = max_seed_chars
         self.cuda_graph = cuda_graph
+        self.decoding_rules = decoding_rules
         self._scanned = False
         self._loaded: dict[_Key, LoadedModel] = {}
         self._failed: dict[_Key, EngineError] = {}
@@ -153,7 +159,14 @@ class Engine:
             manifest = model.entry.manifest
             params = resolve_params(request.params, manifest.generation)
             prompt = encode_prompt(model.vocabulary.tokenizer, request.seed_text, self.max_seed_chars)
-            seq = Sequence(prompt.ids, params, seed, model.vocabulary, loop, streaming=streaming)
+            constraint = None
+            if model.rules is not None:
+                constraint = model.rules.start(prompt.ids, request.acrostic)
+            else:
+                refuse_acrostic(request.acrostic)
+            seq = Sequence(
+                prompt.ids, params, seed, model.vocabulary, loop, streaming=streaming, constraint=constraint
+            )
             try:
                 model.batcher.submit(seq)
             except RetiredError:
@@ -208,6 +221,8 @@ class Engine:
                     },
                     provider=loaded.provider if loaded else None,
                     defaults=resolve_params(None, manifest.generation),
+                    form=manifest.decoding.form,
+                    symbols=entry.symbols,
                 )
             )
         return infos
@@ -306,10 +321,15 @@ class Engine:
         else:
             runner = HostStateRunner(step)
         vocabulary = Vocabulary.of(entry.manifest.build_tokenizer())
+        decoding = entry.manifest.decoding
+        rules = None
+        if self.decoding_rules:
+            lexicon = Lexicon.read(entry.path / decoding.lexicon) if decoding.lexicon else None
+            rules = rules_for(decoding, vocabulary.tokenizer, lexicon)
         batcher = Batcher(
             runner, vocabulary, max_batch=self.max_batch, max_queue=self.max_queue, name=entry.name
         )
-        return LoadedModel(entry, vocabulary, batcher, step.provider)
+        return LoadedModel(entry, vocabulary, batcher, step.provider, rules)
 
     def _retire_inactive(self) -> None:
         """Let loaded versions that no longer serve finish their requests, then stop."""

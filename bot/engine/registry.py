@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -33,6 +34,13 @@ class ModelVersion:
     @property
     def label(self) -> str:
         return f"model '{self.name}' version {self.version}"
+
+    @cached_property
+    def symbols(self) -> frozenset[str]:
+        """The single characters its tokenizer has ids for (both cases when it folds case)."""
+        tokenizer = self.manifest.build_tokenizer()
+        chars = {s for s in tokenizer.vocab if len(s) == 1}
+        return frozenset(chars | {c.upper() for c in chars}) if tokenizer.lowercase else frozenset(chars)
 
 
 class Registry:
@@ -150,7 +158,7 @@ class Registry:
 
 
 def verify_files(entry: ModelVersion) -> Path:
-    """The version's ``.onnx`` path, once its checksum matches the manifest; else refused."""
+    """The version's ``.onnx`` path, once its checksums (model, lexicon) match the manifest; else refused."""
     manifest = entry.manifest
     onnx_path = entry.path / manifest.onnx.file
     if not onnx_path.is_file():
@@ -159,6 +167,13 @@ def verify_files(entry: ModelVersion) -> Path:
         raise ModelUnavailableError(
             f"{entry.label} refused: {manifest.onnx.file} does not match its manifest checksum"
         )
+    lexicon = manifest.decoding.lexicon
+    if lexicon is not None:
+        path = entry.path / lexicon
+        if not path.is_file() or sha256_file(path) != manifest.decoding.lexicon_sha256:
+            raise ModelUnavailableError(
+                f"{entry.label} refused: {lexicon} is missing or does not match its manifest"
+            )
     return onnx_path
 
 

@@ -59,7 +59,7 @@ def sample(
 
     ``temperature``, ``top_k`` (0: off), ``top_p`` (1.0: off) and ``uniforms`` (in [0, 1)) have one
     entry per row; ``top_k``/``top_p`` are None when no row uses them. ``mask`` is float32 over the
-    vocabulary, ``-inf`` for ids never to sample (``<s>``, ``<unk>``), else 0.
+    vocabulary (one for all rows, or ``[rows, vocab]``), ``-inf`` for ids not to sample, else 0.
     """
     rows, vocab = logits.shape
     scale = 1.0 / np.asarray(temperature, np.float64)

@@ -16,6 +16,7 @@ import numpy as np
 
 from artifact.tokenizer import Tokenizer
 from bot.engine.api import EngineError, SamplingParams
+from bot.engine.constraints import Constraint
 from bot.engine.sampling import ban_mask
 
 
@@ -60,6 +61,7 @@ class Sequence:
         loop: asyncio.AbstractEventLoop,
         *,
         streaming: bool,
+        constraint: Constraint | None = None,
     ) -> None:
         self.params = params
         self.rng_seed = rng_seed
@@ -68,6 +70,7 @@ class Sequence:
         self.temperature = params.temperature
         self.top_k = params.top_k or 0  # 0: off
         self.top_p = params.top_p if params.top_p is not None else 1.0  # 1.0: off
+        self.constraint = constraint  # already fed the prompt
         self._rng = np.random.Generator(np.random.PCG64(rng_seed))
         self._forced = deque(prompt[1:])
         self.next_input = prompt[0]
@@ -88,6 +91,14 @@ class Sequence:
     def primed(self) -> bool:
         """True once the prompt is fed: the next step's logits are sampled from."""
         return not self._forced
+
+    def mask(self) -> np.ndarray:
+        """What may be sampled next: the vocabulary's bans plus the decoding rules'."""
+        base = self.vocabulary.mask
+        if self.constraint is None:
+            return base
+        rules = self.constraint.mask(len(self.generated), self.params.max_tokens)
+        return base if rules is None else base + rules
 
     def uniform(self) -> float:
         return float(self._rng.random())
@@ -111,6 +122,10 @@ class Sequence:
         self.pieces.append(piece)
         self._last = token
         self.next_input = token
-        if len(self.generated) >= self.params.max_tokens:
-            self.finished = True
+        produced, limit = len(self.generated), self.params.max_tokens
+        if self.constraint is None:
+            self.finished = produced >= limit
+        else:
+            self.constraint.accept(token)
+            self.finished = self.constraint.finished(produced, limit)
         return piece

@@ -18,10 +18,12 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from artifact.lexicon import LEXICON_FILE, Lexicon
 from artifact.manifest import (
     ONNX_FILE,
     Architecture,
     CorpusInfo,
+    Decoding,
     GenerationDefaults,
     Manifest,
     Metrics,
@@ -120,6 +122,9 @@ def make_tiny_model(
     val_loss: float = 1.5,
     description: str = "",
     generation: GenerationDefaults | None = None,
+    decoding: Decoding | None = None,
+    lexicon: list[str] | None = None,
+    kind: str | None = None,
 ) -> Path:
     """Write ``directory`` as an exported model (``model.onnx`` + ``manifest.json``) and return it.
 
@@ -127,7 +132,8 @@ def make_tiny_model(
     punctuation, space and newline); ``mode="line"`` a names model (kind ``names``, vocabulary the
     characters of ``vocab`` or ``a``–``z``) whose ``</s>`` logit gets ``eos_bias`` so names end.
     ``with_unk`` adds ``<unk>`` so out-of-vocabulary seed characters map to it instead of being
-    dropped. The same arguments always give byte-identical files.
+    dropped. ``decoding`` sets the manifest's decoding rules; ``lexicon`` also writes that word
+    list beside the model and names it there. The same arguments always give byte-identical files.
     """
     directory.mkdir(parents=True, exist_ok=True)
     tok = _build_tokenizer(mode, vocab, with_unk)
@@ -151,11 +157,17 @@ def make_tiny_model(
             if mode == "char"
             else GenerationDefaults(temperature=1.0, top_p=None, max_tokens=24)
         )
+    decoding = decoding or Decoding()
+    if lexicon is not None:
+        Lexicon.from_words(lexicon).write(directory / LEXICON_FILE)
+        decoding = decoding.model_copy(
+            update={"lexicon": LEXICON_FILE, "lexicon_sha256": sha256_file(directory / LEXICON_FILE)}
+        )
     manifest = Manifest(
         name=name,
         version=version,
         created_at=datetime(2024, 1, 1, tzinfo=UTC).isoformat(),
-        kind="verse" if mode == "char" else "names",
+        kind=kind or ("verse" if mode == "char" else "names"),  # type: ignore[arg-type]
         description=description or f"tiny random {cell.upper()}-{hidden} test model",
         architecture=Architecture(
             cell=cell,
@@ -170,6 +182,7 @@ def make_tiny_model(
         corpus=CorpusInfo(name="tiny", sha256="0" * 64),
         metrics=Metrics(val_loss=val_loss),
         generation=generation,
+        decoding=decoding,
     )
     manifest.write(directory)
     return directory

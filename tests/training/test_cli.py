@@ -52,9 +52,18 @@ def test_train_export_evaluate(tmp_path: Path, verse_file: Path) -> None:
     assert (model_dir / "model.onnx").is_file() and "parity" in result.output
 
     for target in (str(model_dir), "run"):  # an exported model, then a run by id under --run-dir's parent
-        result = _invoke("evaluate", str(model_dir) if target != "run" else str(run), data_dir=tmp_path)
+        args = [str(model_dir), "--samples", "8"] if target != "run" else [str(run)]
+        result = _invoke("evaluate", *args, data_dir=tmp_path)
         assert result.exit_code == 0, result.output
         assert "val_loss" in result.output and "windowed_256_loss" in result.output
+        assert ("words in the corpus vocabulary" in result.output) == (target != "run"), result.output
+
+    lexicon = model_dir / "lexicon.txt"  # rules can be re-derived without retraining
+    words = lexicon.read_text()
+    lexicon.unlink()
+    result = _invoke("export-rules", str(model_dir), data_dir=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert lexicon.read_text() == words and "sentence_end" in result.output
 
 
 def test_resume_by_run_id(tmp_path: Path, verse_file: Path) -> None:
@@ -104,6 +113,7 @@ def test_onnx_side_never_imports_torch() -> None:
     code = (
         "import sys; sys.modules['torch'] = None\n"
         "import training.cli, training.evaluate_onnx, training.scoring, training.corpora, training.data\n"
+        "import training.decoding, bot.cli.evaluate, bot.quality.served\n"
         "assert sys.modules['torch'] is None"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])

@@ -10,6 +10,7 @@ import onnx
 import pytest
 import torch
 
+from artifact.lexicon import LEXICON_FILE, Lexicon
 from artifact.manifest import MANIFEST_FILE, ONNX_FILE, Manifest, sha256_file
 from training import export as export_module
 from training.config import TrainConfig
@@ -46,8 +47,13 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def test_export_writes_a_single_step_graph_and_manifest(runs: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "models" / "verse" / "1"
     manifest = export_run(runs["gru"], out, name="verse", version="1")
-    assert sorted(p.name for p in out.iterdir()) == ["README.md", MANIFEST_FILE, ONNX_FILE]
+    assert sorted(p.name for p in out.iterdir()) == ["README.md", LEXICON_FILE, MANIFEST_FILE, ONNX_FILE]
     assert Manifest.read(out) == manifest
+    rules = manifest.decoding  # a verse model is served with its corpus's words and verse endings
+    assert rules.lexicon == LEXICON_FILE and rules.lexicon_sha256 == sha256_file(out / LEXICON_FILE)
+    assert rules.sentence_end and rules.line_capitals and rules.form is None
+    assert Lexicon.read(out / LEXICON_FILE) == Lexicon.from_text(VERSE)
+    assert "a word may only end where it spells a word of the corpus" in (out / "README.md").read_text()
     assert manifest.onnx.sha256 == sha256_file(out / ONNX_FILE)
     assert manifest.kind == "verse" and manifest.samples and manifest.training["parity_max_abs_diff"] <= 1e-4
     assert 0.5 <= manifest.generation.temperature <= 1.0

@@ -13,7 +13,7 @@ from training.evaluate_onnx import OnnxBackend
 SHIPPED = Path(__file__).resolve().parents[2] / "exported_models"
 
 
-@pytest.mark.parametrize("name", ["shakespeare", "dinos"])
+@pytest.mark.parametrize("name", ["shakespeare", "dinos", "sonnets"])
 def test_shipped_model_is_intact_and_runs(name: str) -> None:
     directory = SHIPPED / name
     manifest = Manifest.read(directory)

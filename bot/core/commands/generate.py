@@ -28,6 +28,7 @@ from bot.engine.api import EngineError, ModelInfo
 from bot.engine.seeds import draw_seed
 
 MAX_PREFIX_CHARS = 40
+MAX_ACROSTIC_CHARS = 16  # the engine wants 4 or 8 and says so; this only bounds what is stored
 TEXT_KINDS = ("verse", "prose")
 NAME_KINDS = ("names",)
 
@@ -52,6 +53,23 @@ def pick_model(ctx: Context, requested: str, kinds: tuple[str, ...], preferred: 
     raise UserError("No model for this command is installed — see /models.")
 
 
+def pick_poem_model(ctx: Context, requested: str, seed: str, acrostic: str) -> ModelInfo:
+    """The model asked for; else one that keeps acrostics when one is given; else the default,
+    unless the seed is mostly in a script it cannot read and another verse model can (a Chinese
+    seed goes to the Tang model)."""
+    preferred = pick_model(ctx, requested, TEXT_KINDS, ctx.settings.default_poem_model)
+    if requested:
+        return preferred
+    candidates = [m for m in ctx.engine.models() if m.kind in TEXT_KINDS]
+    if acrostic:
+        formed = [m for m in candidates if m.form is not None]
+        return max(formed, key=lambda m: m.coverage(acrostic)) if formed else preferred
+    if preferred.coverage(seed) >= 0.5:
+        return preferred
+    best = max(candidates, key=lambda m: m.coverage(seed))
+    return best if best.coverage(seed) > preferred.coverage(seed) else preferred
+
+
 def clean_seed(raw: str, *, limit: int, what: str) -> str:
     seed = strip_controls(raw).strip()
     if len(seed) > limit:
@@ -60,12 +78,14 @@ def clean_seed(raw: str, *, limit: int, what: str) -> str:
 
 
 async def poem(ctx: Context, args: Args) -> Reply:
-    info = pick_model(ctx, args.text("model"), TEXT_KINDS, ctx.settings.default_poem_model)
     seed = clean_seed(args.text("seed"), limit=ctx.settings.max_seed_chars, what="Seed")
+    acrostic = clean_seed(args.text("acrostic"), limit=MAX_ACROSTIC_CHARS, what="Acrostic")
+    info = pick_poem_model(ctx, args.text("model"), seed, acrostic)
     params = with_overrides(
         info.defaults, temperature=args.number("temperature"), max_tokens=args.integer("length")
     )
-    return await make(ctx, Recipe("poem", info.name, seed, params, draw_seed()))
+    recipe = Recipe("poem", info.name, seed, params, draw_seed(), acrostic=acrostic or None)
+    return await make(ctx, recipe)
 
 
 async def dinoname(ctx: Context, args: Args) -> Reply:
@@ -118,6 +138,7 @@ def register(registry: Registry) -> None:
                     ParamSpec(
                         "length", "At most this many tokens, 1–1000", "int", min_value=1, max_value=1000
                     ),
+                    ParamSpec("acrostic", "Chinese verse: 4 or 8 characters that start the lines (藏头诗)"),
                 ],
             ),
             poem,

@@ -1,0 +1,1 @@
+"""Measures of served text against the model-quality targets."""

@@ -1,0 +1,79 @@
+"""/poem with a Chinese seed or an acrostic: routed to the Tang model, kept in form, replayable."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from artifact.manifest import Decoding, GenerationDefaults
+from artifact.verse_form import clauses, is_regulated
+from bot.app import Bardling
+from bot.config import Settings
+from bot.core.types import Invocation, Reply
+from tests.support.tiny_models import make_tiny_model, make_tiny_models_dir
+
+TANG_VOCAB = "春夏秋冬风花雪月山高水长一帆顺明日白依尽人，。？"
+
+
+@pytest.fixture
+async def app(bot_settings: Settings, tmp_path: Path) -> AsyncIterator[Bardling]:
+    models = make_tiny_models_dir(tmp_path / "with-tang")
+    make_tiny_model(
+        models / "tang",
+        name="tang",
+        mode="line",
+        vocab=TANG_VOCAB,
+        eos_bias=3.0,
+        kind="verse",
+        generation=GenerationDefaults(temperature=0.9, top_p=0.95, max_tokens=66),
+        decoding=Decoding(form="regulated"),
+    )
+    async with Bardling(bot_settings.model_copy(update={"bundled_models_dir": models})) as served:
+        yield served
+
+
+async def poem(app: Bardling, args: str) -> Reply:
+    return await app.core.handle(Invocation("telegram", "1", "user 1", "1", "poem", args))
+
+
+def poem_text(reply: Reply) -> str:
+    return reply.text.split("\n\n")[0]
+
+
+async def test_a_chinese_seed_goes_to_the_tang_model_and_prints_a_couplet_a_line(app: Bardling) -> None:
+    reply = await poem(app, "白日依山尽，")
+    text = poem_text(reply)
+    assert "tang v1" in reply.text
+    assert text.startswith("白日依山尽，") and is_regulated(text.replace("\n", ""))
+    assert all(line.endswith(("。", "？", "！")) for line in text.splitlines())
+    english = await poem(app, "Shall I compare thee")
+    assert "shakespeare v1" in english.text
+
+
+async def test_an_acrostic_picks_the_tang_model_starts_the_lines_and_replays(app: Bardling) -> None:
+    reply = await poem(app, "acrostic:春夏秋冬")
+    text = poem_text(reply).replace("\n", "")
+    assert "tang v1" in reply.text and is_regulated(text)
+    assert "".join(c.body[0] for c in clauses(text)) == "春夏秋冬"
+    inv = Invocation("telegram", "1", "user 1", "1", "replay", str(reply.generation_id))
+    assert "identical to the original" in (await app.core.handle(inv)).text
+    again = await app.core.handle(replace(inv, command="again", args=str(reply.generation_id)))
+    assert "".join(c.body[0] for c in clauses(poem_text(again).replace("\n", ""))) == "春夏秋冬"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ("acrostic:春夏秋", "4 or 8 characters"),
+        ("model:shakespeare acrostic:春夏秋冬", "Chinese verse model"),
+        ("acrostic:龍龍龍龍", "cannot write"),
+    ],
+)
+async def test_acrostics_that_cannot_be_written_get_a_short_reason(
+    app: Bardling, args: str, message: str
+) -> None:
+    reply = await poem(app, args)
+    assert message in reply.text and reply.generation_id is None
