@@ -121,6 +121,11 @@ class Tokenizer:
     def special_ids(self) -> frozenset[int]:
         return frozenset(self._index[s] for s in (self.unk, self.bos, self.eos) if s is not None)
 
+    @property
+    def never_sampled(self) -> list[int]:
+        """Ids a sampler must never draw: ``<s>`` (only ever a start) and ``<unk>`` (not text)."""
+        return [self._index[s] for s in (self.bos, self.unk) if s is not None]
+
     # ----------------------------------------------------------------- encode / decode
     def symbols(self, text: str) -> list[str]:
         """Split text into the symbols this mode works on (before vocabulary lookup)."""

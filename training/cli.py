@@ -11,12 +11,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 from artifact.paths import default_data_dir
 from training.config import DEFAULT_STEPS, TrainConfig
+
+if TYPE_CHECKING:
+    from training.trainer import RunOptions
 
 _D = TrainConfig(corpus="")  # the defaults, so the CLI and the Python API never disagree
 INSTALL_HINT = "PyTorch is not installed; install the training extra: pip install -e '.[train]'"
@@ -53,6 +56,29 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 
 def _data_dir(value: Path | None) -> Path:
     return value or default_data_dir()
+
+
+def _run_options(
+    base: Path,
+    corpora_dir: Path | None,
+    device: str,
+    threads: int | None,
+    max_minutes: float | None,
+    stop: _StopFlag,
+    quiet: bool,
+) -> RunOptions:
+    """How a training run started from the command line runs."""
+    from training.trainer import RunOptions
+
+    return RunOptions(
+        corpora_dir=corpora_dir,
+        cache_dir=base / "corpora",
+        device=device,
+        threads=threads,
+        max_minutes=max_minutes,
+        should_stop=stop,
+        show_progress=not quiet,
+    )
 
 
 def _resolve_run(run: str, data_dir: Path) -> Path:
@@ -132,20 +158,12 @@ def train(
     """Train a recurrent language model; the run (checkpoints, metrics.jsonl, loss.png) goes to a run dir."""
     _require_torch()
     from training.corpora import CorpusError
-    from training.trainer import RunOptions, TrainingError, new_run_dir
+    from training.trainer import TrainingError, new_run_dir
     from training.trainer import train as run_training
 
     base = _data_dir(data_dir)
     stop = _StopFlag()
-    options = RunOptions(
-        corpora_dir=corpora_dir,
-        cache_dir=base / "corpora",
-        device=device,
-        threads=threads,
-        max_minutes=max_minutes,
-        should_stop=stop,
-        show_progress=not quiet,
-    )
+    options = _run_options(base, corpora_dir, device, threads, max_minutes, stop, quiet)
     config: TrainConfig | None = None
     if resume is not None:
         target = _resolve_run(resume, base)
@@ -333,7 +351,7 @@ def compare(
     from training.compare import JSON_FILE, MARKDOWN_FILE, parse_archs, rich_table
     from training.compare import compare as run_compare
     from training.corpora import CorpusError
-    from training.trainer import RunOptions, TrainingError
+    from training.trainer import TrainingError
 
     base_dir = _data_dir(data_dir)
     try:
@@ -357,15 +375,7 @@ def compare(
     stem = Path(corpus).stem
     target = out or base_dir / "runs" / f"compare-{stem}-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}"
     stop = _StopFlag()
-    options = RunOptions(
-        corpora_dir=corpora_dir,
-        cache_dir=base_dir / "corpora",
-        device=device,
-        threads=threads,
-        max_minutes=max_minutes_each,
-        should_stop=stop,
-        show_progress=not quiet,
-    )
+    options = _run_options(base_dir, corpora_dir, device, threads, max_minutes_each, stop, quiet)
 
     def announce(index: int, arch: Any, run_dir: Path) -> None:
         typer.echo(f"[{index + 1}/{len(chosen)}] {arch.label}: {run_dir}", err=True)

@@ -144,6 +144,7 @@ def make_samples(backend: Backend, tokenizer: Tokenizer, kind: str, gen: Generat
         top_p=gen.top_p,
         rng=np.random.default_rng(SAMPLE_SEED),
         stop_id=stop,
+        banned=tokenizer.never_sampled,
     )
     return [tokenizer.decode(s).strip() for s in ids]
 

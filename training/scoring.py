@@ -133,8 +133,10 @@ def sample(
     top_p: float | None,
     rng: np.random.Generator,
     stop_id: int | None = None,
+    banned: Sequence[int] = (),
 ) -> list[list[int]]:
-    """``count`` continuations of ``prime``, nucleus-sampled; each stops at ``stop_id`` (dropped)."""
+    """``count`` continuations of ``prime``, nucleus-sampled, never drawing ``banned``; each stops
+    at ``stop_id`` (dropped)."""
     if not prime:
         raise ValueError("sampling needs at least one prime token")
     state = backend.initial_state(count)
@@ -144,6 +146,8 @@ def sample(
     out: list[list[int]] = [[] for _ in range(count)]
     done = np.zeros(count, dtype=bool)
     for _ in range(max_tokens):
+        logits = logits.copy()
+        logits[:, list(banned)] = -np.inf
         chosen = _draw(logits, temperature, top_p, rng)
         for row in np.flatnonzero(~done):
             if stop_id is not None and chosen[row] == stop_id:
@@ -194,6 +198,7 @@ def novelty(
         top_p=top_p,
         rng=np.random.default_rng(seed),
         stop_id=tokenizer.eos_id,
+        banned=tokenizer.never_sampled,
     )
     train = {normalise_line(tokenizer, ln) for ln in train_lines}
     val = {normalise_line(tokenizer, ln) for ln in val_lines} - train

@@ -11,13 +11,15 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Annotated, Any
 
 import typer
 
+from artifact.verse_form import as_lines
 from bot.cli.settings_loader import load_settings
 from bot.config import Settings
-from bot.engine.api import EngineError, GenerationRequest, GenerationResult, SamplingParams
+from bot.engine.api import EngineError, GenerationRequest, GenerationResult, ModelInfo, SamplingParams
 
 ModelOpt = Annotated[str | None, typer.Option("--model", "-m", help="Model name (default from settings).")]
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="RNG seed; the same seed gives the same text.")]
@@ -47,23 +49,30 @@ def poem(
     count: Annotated[
         int, typer.Option("--count", "-c", min=1, max=1000, help="Poems, generated at once.")
     ] = 1,
+    acrostic: Annotated[
+        str | None, typer.Option("--acrostic", help="Chinese verse: 4 or 8 characters that start the lines.")
+    ] = None,
     as_json: JsonOpt = False,
     stream: Annotated[bool, typer.Option("--stream", help="Print the verse as it is written.")] = False,
     device: DeviceOpt = None,
 ) -> None:
-    """Shakespeare-style verse continuing SEED_TEXT."""
+    """Verse continuing SEED_TEXT (Shakespeare's manner; a Chinese seed or --acrostic: Tang verse)."""
     if stream and (as_json or count > 1):
         _fail("--stream prints one poem as text: drop --json and --count")
 
     async def run(engine: Any, settings: Settings) -> None:
-        name = model or settings.default_poem_model
+        name = model or _routed(engine.models(), settings.default_poem_model, seed_text, acrostic or "")
         params = _params(engine, name, temperature, top_k, top_p, length, lines)
         base = _base_seed(seed)
-        requests = [GenerationRequest(name, seed_text, params, base + i) for i in range(count)]
+        requests = [
+            GenerationRequest(name, seed_text, params, base + i, acrostic=acrostic) for i in range(count)
+        ]
         if stream:
             await _stream(engine, requests[0])
             return
         results = await asyncio.gather(*(engine.generate(r) for r in requests))
+        if any(m.name == name and m.form == "regulated" for m in engine.models()) and not as_json:
+            results = [replace(r, text=as_lines(r.text)) for r in results]  # a couplet a line
         _print(results, as_json=as_json, between="\n")
 
     _run(run, device)
@@ -114,6 +123,14 @@ def _params(
     return with_overrides(
         defaults, temperature=temperature, top_k=top_k, top_p=top_p, max_tokens=length, max_lines=lines
     )
+
+
+def _routed(models: list[ModelInfo], default: str, seed_text: str, acrostic: str) -> str:
+    """The model ``/poem`` would pick for this seed text and acrostic when none is named."""
+    from bot.core.commands.generate import route_poem
+
+    preferred = next((m for m in models if m.name == default), None)
+    return default if preferred is None else route_poem(models, preferred, seed_text, acrostic).name
 
 
 def _base_seed(seed: int | None) -> int:

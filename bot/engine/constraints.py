@@ -22,7 +22,8 @@ from bot.engine.api import InvalidRequestError
 
 SENTENCE_ENDS = ".!?"
 CLOSING_WINDOW = 100  # tokens before the length asked for where a sentence end may close the text
-OVERRUN = 40  # hard stop past the length asked for, whatever the rules say
+OVERRUN = 80  # hard stop past the length asked for, whatever the rules say
+END_BOOST = 3.0  # added to a sentence end's logit after a whole word, past the length asked for
 
 
 class Constraint(Protocol):
@@ -78,6 +79,7 @@ class VerseRules:
         self.letters = [i for i, p in enumerate(pieces) if is_letter(p)]
         self.others = [i for i, p in enumerate(pieces) if p and not is_letter(p)]
         self.ends = [i for i, p in enumerate(pieces) if p in SENTENCE_ENDS and p]
+        self.same_line = [i for i in self.others if pieces[i] != "\n"]
         # Capitals only where the model knows both cases (a lower-cased model has none to force).
         has_upper = any(pieces[i].isupper() for i in self.letters)
         self.capitals = capitals and has_upper
@@ -96,7 +98,10 @@ class VerseRules:
         key = (prefix, line_start, closing)
         mask = self._cache.get(key)
         if mask is None:
-            mask = self._cache[key] = _mask(self.vocab, self._allowed(prefix, line_start, closing))
+            mask = _mask(self.vocab, self._allowed(prefix, line_start, closing))
+            if closing and prefix:  # after a word, past the length: nudge the sentence to its end
+                mask[self.ends] += np.float32(END_BOOST)
+            self._cache[key] = mask
         return mask
 
     def _allowed(self, prefix: str | None, line_start: bool, closing: bool) -> list[int]:
@@ -114,9 +119,7 @@ class VerseRules:
             return letters or self.others
         if not closing:
             return letters + self.others
-        if prefix == "":  # between words past the length: start one more word, then end
-            return letters or self.ends
-        return letters + self.ends
+        return letters + self.same_line  # past the length: finish this line's sentence, no new line
 
 
 class VerseConstraint:

@@ -32,7 +32,7 @@ class Vocabulary:
 
     @classmethod
     def of(cls, tokenizer: Tokenizer) -> Vocabulary:
-        banned = [i for i in (tokenizer.bos_id, tokenizer.unk_id) if i is not None]
+        banned = tokenizer.never_sampled
         stop_id = tokenizer.eos_id if tokenizer.mode == "line" else None
         newline = "\n" if tokenizer.mode != "word" else tokenizer.eos
         newline_id = tokenizer.id_of(newline) if newline in tokenizer.vocab else None

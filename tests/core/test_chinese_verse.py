@@ -8,29 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from artifact.manifest import Decoding, GenerationDefaults
 from artifact.verse_form import clauses, is_regulated
 from bot.app import Bardling
 from bot.config import Settings
 from bot.core.types import Invocation, Reply
-from tests.support.tiny_models import make_tiny_model, make_tiny_models_dir
-
-TANG_VOCAB = "春夏秋冬风花雪月山高水长一帆顺明日白依尽人，。？"
+from tests.support.tiny_models import make_tiny_models_dir, make_tiny_tang_model
 
 
 @pytest.fixture
 async def app(bot_settings: Settings, tmp_path: Path) -> AsyncIterator[Bardling]:
     models = make_tiny_models_dir(tmp_path / "with-tang")
-    make_tiny_model(
-        models / "tang",
-        name="tang",
-        mode="line",
-        vocab=TANG_VOCAB,
-        eos_bias=3.0,
-        kind="verse",
-        generation=GenerationDefaults(temperature=0.9, top_p=0.95, max_tokens=66),
-        decoding=Decoding(form="regulated"),
-    )
+    make_tiny_tang_model(models / "tang", temperature=0.9, top_p=0.95)
     async with Bardling(bot_settings.model_copy(update={"bundled_models_dir": models})) as served:
         yield served
 

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from artifact.verse_form import clauses, is_regulated
 from bot.cli import app
+from tests.support.tiny_models import make_tiny_tang_model
 
 
 @pytest.fixture
@@ -68,3 +70,18 @@ def test_errors_are_one_short_line_and_exit_code_2(
     assert result.exit_code == 2
     assert message in result.stderr and "Traceback" not in result.output
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_chinese_seed_or_an_acrostic_is_written_by_the_tang_model(
+    bundled: Path, env: dict[str, str]
+) -> None:
+    make_tiny_tang_model(bundled / "tang")
+    seeded = CliRunner().invoke(app, ["poem", "白日依山尽，", "--seed", "3"], env=env)
+    acrostic = CliRunner().invoke(app, ["poem", "--acrostic", "春夏秋冬", "--seed", "3"], env=env)
+    assert seeded.exit_code == 0 and acrostic.exit_code == 0, seeded.output + acrostic.output
+    assert "tang v1 · seed 3" in seeded.output and seeded.output.startswith("白日依山尽，")
+    lines = acrostic.output.splitlines()[:2]  # a couplet a line
+    assert [line[0] for line in lines] == ["春", "秋"] and all(is_regulated(line) is False for line in lines)
+    assert is_regulated("".join(lines)) and "".join(c.body[0] for c in clauses("".join(lines))) == "春夏秋冬"
+    english = CliRunner().invoke(app, ["poem", "--acrostic", "春夏秋冬", "--model", "shakespeare"], env=env)
+    assert english.exit_code == 2 and "Chinese verse model" in english.output

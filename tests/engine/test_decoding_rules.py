@@ -18,12 +18,10 @@ from artifact.verse_form import clauses, is_regulated
 from bot.engine import Engine
 from bot.engine.api import GenerationRequest, InvalidRequestError, ModelUnavailableError, SamplingParams
 from bot.engine.constraints import OVERRUN
-from tests.support.tiny_models import make_tiny_model
+from tests.support.tiny_models import make_tiny_model, make_tiny_tang_model
 
 WORDS = ["the", "thee", "then", "thou", "art", "a", "love", "lovely", "night", "o", "king", "kings", "I"]
 RULES = Decoding(sentence_end=True, line_capitals=True)
-IDEOGRAPHS = "春夏秋冬风花雪月山高水长一帆顺明日白依尽人"
-TANG_VOCAB = IDEOGRAPHS + "，。？"
 
 
 @pytest.fixture
@@ -39,16 +37,7 @@ async def engine(tmp_path: Path) -> AsyncIterator[Engine]:
     make_tiny_model(
         bundled / "free", name="free", generation=GenerationDefaults(temperature=1.0, max_tokens=120)
     )
-    make_tiny_model(
-        bundled / "tang",
-        name="tang",
-        mode="line",
-        vocab=TANG_VOCAB,
-        eos_bias=3.0,
-        kind="verse",
-        generation=GenerationDefaults(temperature=1.0, top_p=None, max_tokens=66),
-        decoding=Decoding(form="regulated"),
-    )
+    make_tiny_tang_model(bundled / "tang")
     served = Engine(bundled, device="cpu", threads=1)
     await served.start()
     yield served
@@ -84,6 +73,7 @@ async def test_texts_end_at_a_sentence_end_near_the_length_asked_for(engine: Eng
         result = await engine.generate(GenerationRequest("verse", "", params, rng_seed=seed))
         assert result.continuation.rstrip()[-1] in ".!?", result.continuation
         assert 60 - 15 <= len(result.continuation) <= 60 + OVERRUN
+        assert "\n" not in result.continuation[60:]  # past the length, the line's sentence closes
 
 
 async def test_lines_start_with_a_capital(engine: Engine) -> None:

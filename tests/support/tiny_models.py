@@ -215,3 +215,20 @@ def make_tiny_version(
     if activate:
         (models_dir / name / "active").write_text(version + "\n", encoding="utf-8")
     return path
+
+
+TANG_VOCAB = "春夏秋冬风花雪月山高水长一帆顺明日白依尽人，。？"
+
+
+def make_tiny_tang_model(directory: Path, *, temperature: float = 1.0, top_p: float | None = None) -> Path:
+    """A one-poem-per-line verse model over a few ideographs, served in the regulated form."""
+    return make_tiny_model(
+        directory,
+        name=directory.name,
+        mode="line",
+        vocab=TANG_VOCAB,
+        eos_bias=3.0,
+        kind="verse",
+        generation=GenerationDefaults(temperature=temperature, top_p=top_p, max_tokens=66),
+        decoding=Decoding(form="regulated"),
+    )

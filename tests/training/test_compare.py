@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,30 +15,20 @@ from training.compare import JSON_FILE, MARKDOWN_FILE, compare, parse_archs
 from training.config import TrainConfig
 from training.trainer import RunOptions, TrainingError
 
-TEXT = "Shall I compare thee to a summer's day?\nThou art more lovely and more temperate.\n" * 12
-
 
 @pytest.fixture
-def text_file(tmp_path: Path) -> Path:
-    path = tmp_path / "tiny.txt"
-    path.write_text(TEXT, "utf-8")
-    return path
-
-
-def _base(corpus: Path, **overrides: object) -> TrainConfig:
-    settings: dict[str, object] = {
-        "corpus": str(corpus), "hidden": 16, "emb": 8, "batch": 4, "seq_len": 16,
-        "steps": 6, "eval_every": 3, "warmup": 2, "lr": 1e-2, "dropout": 0.0,
-    }  # fmt: skip
-    settings.update(overrides)
-    return TrainConfig(**settings)  # type: ignore[arg-type]
+def base(tiny_config: Callable[..., TrainConfig]) -> Callable[..., TrainConfig]:
+    """The conftest's tiny model, smaller still: a comparison trains it several times."""
+    return lambda corpus, **overrides: tiny_config(
+        corpus, **{"hidden": 16, "steps": 6, "eval_every": 3} | overrides
+    )
 
 
 def test_every_architecture_gets_a_run_and_a_row(
-    tmp_path: Path, text_file: Path, options: RunOptions
+    tmp_path: Path, verse_file: Path, options: RunOptions, base: Callable[..., TrainConfig]
 ) -> None:
     out = tmp_path / "cmp"
-    rows = compare(_base(text_file), parse_archs("rnn,gru,lstm,lstm2"), out, options)
+    rows = compare(base(verse_file), parse_archs("rnn,gru,lstm,lstm2"), out, options)
 
     assert [(r.arch, r.cell, r.layers) for r in rows] == [
         ("rnn", "rnn", 1), ("gru", "gru", 1), ("lstm", "lstm", 1), ("lstm2", "lstm", 2),
@@ -62,21 +53,21 @@ def test_every_architecture_gets_a_run_and_a_row(
 
 
 def test_the_same_command_continues_instead_of_retraining(
-    tmp_path: Path, text_file: Path, options: RunOptions
+    tmp_path: Path, verse_file: Path, options: RunOptions, base: Callable[..., TrainConfig]
 ) -> None:
     out = tmp_path / "cmp"
-    first = compare(_base(text_file), parse_archs("gru"), out, options)
+    first = compare(base(verse_file), parse_archs("gru"), out, options)
     log = (out / "gru" / "metrics.jsonl").read_text("utf-8")
 
-    again = compare(_base(text_file), parse_archs("gru"), out, options)
+    again = compare(base(verse_file), parse_archs("gru"), out, options)
     assert again == first and (out / "gru" / "metrics.jsonl").read_text("utf-8") == log
 
     with pytest.raises(TrainingError, match="other settings"):
-        compare(_base(text_file, hidden=24), parse_archs("gru"), out, options)
+        compare(base(verse_file, hidden=24), parse_archs("gru"), out, options)
 
 
 def test_an_interrupted_comparison_stops_after_that_run(
-    tmp_path: Path, text_file: Path, options: RunOptions
+    tmp_path: Path, verse_file: Path, options: RunOptions, base: Callable[..., TrainConfig]
 ) -> None:
     calls = {"n": 0}
 
@@ -85,7 +76,7 @@ def test_an_interrupted_comparison_stops_after_that_run(
         return calls["n"] > 2
 
     stopping = RunOptions(**{**options.__dict__, "should_stop": stop_soon})
-    rows = compare(_base(text_file), parse_archs("rnn,gru"), tmp_path / "cmp", stopping)
+    rows = compare(base(verse_file), parse_archs("rnn,gru"), tmp_path / "cmp", stopping)
     assert [(r.arch, r.stopped, r.steps, r.val_loss) for r in rows] == [("rnn", "interrupted", 2, None)]
     assert "| RNN 1×16 |" in (tmp_path / "cmp" / MARKDOWN_FILE).read_text("utf-8")
 
@@ -99,13 +90,13 @@ def test_bad_architecture_lists_are_refused(text: str, message: str) -> None:
         parse_archs(text)
 
 
-def test_cli_prints_the_table_and_writes_both_files(tmp_path: Path, text_file: Path) -> None:
+def test_cli_prints_the_table_and_writes_both_files(tmp_path: Path, verse_file: Path) -> None:
     out = tmp_path / "cmp"
     tiny = ["--hidden", "12", "--emb", "8", "--batch", "4", "--seq-len", "16", "--steps", "4"]
     where = ["--device", "cpu", "--threads", "1", "--out", str(out), "--quiet", "--data-dir", str(tmp_path)]
     result = CliRunner().invoke(
         app,
-        ["compare", str(text_file), "--archs", "rnn,lstm2", *tiny, *where],
+        ["compare", str(verse_file), "--archs", "rnn,lstm2", *tiny, *where],
         env={"BARDLING_CORPORA_DIR": ""},
     )
     assert result.exit_code == 0, result.output
@@ -113,6 +104,6 @@ def test_cli_prints_the_table_and_writes_both_files(tmp_path: Path, text_file: P
     assert (out / MARKDOWN_FILE).is_file() and (out / JSON_FILE).is_file()
 
     bad = CliRunner().invoke(
-        app, ["compare", str(text_file), "--archs", "mamba", "--data-dir", str(tmp_path)]
+        app, ["compare", str(verse_file), "--archs", "mamba", "--data-dir", str(tmp_path)]
     )
     assert bad.exit_code == 2 and "unknown architecture 'mamba'" in bad.output

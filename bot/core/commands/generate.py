@@ -54,17 +54,20 @@ def pick_model(ctx: Context, requested: str, kinds: tuple[str, ...], preferred: 
 
 
 def pick_poem_model(ctx: Context, requested: str, seed: str, acrostic: str) -> ModelInfo:
-    """The model asked for; else one that keeps acrostics when one is given; else the default,
-    unless the seed is mostly in a script it cannot read and another verse model can (a Chinese
-    seed goes to the Tang model)."""
+    """The model asked for, else ``route_poem`` from the default."""
     preferred = pick_model(ctx, requested, TEXT_KINDS, ctx.settings.default_poem_model)
-    if requested:
-        return preferred
-    candidates = [m for m in ctx.engine.models() if m.kind in TEXT_KINDS]
+    return preferred if requested else route_poem(ctx.engine.models(), preferred, seed, acrostic)
+
+
+def route_poem(models: list[ModelInfo], preferred: ModelInfo, seed: str, acrostic: str) -> ModelInfo:
+    """With no model named: one that keeps acrostics when one is given; else ``preferred``, unless
+    the seed is mostly in a script it cannot read and another verse model can (a Chinese seed goes
+    to the Tang model)."""
+    candidates = [m for m in models if m.kind in TEXT_KINDS]
     if acrostic:
         formed = [m for m in candidates if m.form is not None]
         return max(formed, key=lambda m: m.coverage(acrostic)) if formed else preferred
-    if preferred.coverage(seed) >= 0.5:
+    if preferred.coverage(seed) >= 0.5 or not candidates:
         return preferred
     best = max(candidates, key=lambda m: m.coverage(seed))
     return best if best.coverage(seed) > preferred.coverage(seed) else preferred
