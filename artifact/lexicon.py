@@ -17,6 +17,7 @@ from pathlib import Path
 
 LEXICON_FILE = "lexicon.txt"
 WORD = re.compile(r"[^\W\d_]+")
+SENTENCE_ENDS = frozenset(".!?")  # what may close a poem (the decoder) and what a closed one ends with
 
 
 def iter_words(text: str) -> Iterator[re.Match[str]]:

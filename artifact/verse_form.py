@@ -69,5 +69,7 @@ def is_regulated(text: str) -> bool:
 
 
 def as_lines(text: str) -> str:
-    """One couplet a line, as such a poem is printed: a break after each closing full stop."""
+    """A regulated poem as it is printed, one couplet a line; any other text unchanged."""
+    if not is_regulated(text):
+        return text
     return "".join(c + "\n" if c in FULL_STOPS else c for c in text.strip()).rstrip("\n")

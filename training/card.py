@@ -90,6 +90,8 @@ def write_card(directory: Path, manifest: Manifest, run_name: str, out_dir: Path
     if note:
         export_args += ["--note", note]
     export_cmd = shlex.join(export_args)
+    lexicon = manifest.decoding.lexicon
+    lexicon_file = f", `{lexicon}` (the words the decoder may write)" if lexicon else ""
     text = f"""# {manifest.name} {manifest.version}
 
 {manifest.description}: {arch.layers} layer(s) of {arch.hidden} units, embedding {arch.embedding},
@@ -121,9 +123,7 @@ bardling evaluate {shown_out}
 ```
 
 Files: `model.onnx` (one decoding step, opset {manifest.onnx.opset}, sha256 `{manifest.onnx.sha256[:16]}…`),
-`manifest.json` (architecture, tokenizer, metrics, decoding rules, library versions){
-    f", `{manifest.decoding.lexicon}` (the words the decoder may write)" if manifest.decoding.lexicon else ""
-}.
+`manifest.json` (architecture, tokenizer, metrics, decoding rules, library versions){lexicon_file}.
 """
     path = directory / CARD_FILE
     path.write_text(text.replace("\n\n\n", "\n\n"), "utf-8")

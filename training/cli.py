@@ -46,10 +46,10 @@ def _require_torch() -> None:
     try:
         import torch  # noqa: F401
     except ImportError:
-        _fail(INSTALL_HINT)
+        fail(INSTALL_HINT)
 
 
-def _fail(message: str, code: int = 1) -> NoReturn:
+def fail(message: str, code: int = 1) -> NoReturn:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code)
 
@@ -86,7 +86,7 @@ def _resolve_run(run: str, data_dir: Path) -> Path:
     for candidate in (Path(run), data_dir / "runs" / run):
         if (candidate / "config.json").is_file():
             return candidate
-    _fail(f"no training run {run!r} (looked for it as a path and under {data_dir / 'runs'})")
+    fail(f"no training run {run!r} (looked for it as a path and under {data_dir / 'runs'})")
 
 
 class _StopFlag:
@@ -169,7 +169,7 @@ def train(
         target = _resolve_run(resume, base)
     else:
         if corpus is None:
-            _fail("give a CORPUS to train on, or --resume RUN", code=2)
+            fail("give a CORPUS to train on, or --resume RUN", code=2)
         config = TrainConfig(
             corpus=str(Path(corpus).resolve()) if Path(corpus).is_file() else corpus,
             mode=mode,  # type: ignore[arg-type]
@@ -196,14 +196,14 @@ def train(
             _check_choices(config.to_dict())
             config.validate()
         except ValueError as exc:
-            _fail(str(exc), code=2)
+            fail(str(exc), code=2)
         target = run_dir or new_run_dir(base / "runs", config)
     typer.echo(f"run: {target}", err=True)
     try:
         with stop.installed():
             summary = run_training(target, options, config)
     except (TrainingError, CorpusError, FileNotFoundError, ValueError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if summary.get("stopped") == "interrupted":
         typer.echo(f"stopped at step {summary['step']}; continue with: bardling train --resume {target}")
 
@@ -247,7 +247,7 @@ def export(
             cache_dir=base / "corpora",
         )
     except (ExportError, CorpusError, FileNotFoundError, ValueError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     parity = manifest.training.get("parity_max_abs_diff")
     typer.echo(
         f"exported {manifest.name} {manifest.version} to {target} (parity max |Δ logits| {parity:.2e})"
@@ -270,7 +270,7 @@ def export_rules(
         source = load_corpus(manifest.corpus_source, corpora_dir=corpora_dir, cache_dir=cache)
         manifest = refresh_rules(model_dir, source)
     except (CorpusError, FileNotFoundError, ValueError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     typer.echo(f"{model_dir}: {manifest.decoding.model_dump(exclude_none=True)}")
 
 
@@ -306,7 +306,7 @@ def evaluate(
             figures = evaluate_run(run_path, corpora_dir=corpora_dir, cache_dir=cache)
             title = f"{run_path} (PyTorch, best checkpoint)"
     except (CorpusError, FileNotFoundError, ValueError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     rows = {k: v for k, v in figures.items() if not isinstance(v, dict)}
     rows |= {f"novelty {k}": v for k, v in (figures.get("novelty") or {}).items()}
     Console().print(summary_table(title, rows))
@@ -371,7 +371,7 @@ def compare(
         )
         config.validate()
     except ValueError as exc:
-        _fail(str(exc), code=2)
+        fail(str(exc), code=2)
     stem = Path(corpus).stem
     target = out or base_dir / "runs" / f"compare-{stem}-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}"
     stop = _StopFlag()
@@ -384,7 +384,7 @@ def compare(
         with stop.installed():
             rows = run_compare(config, chosen, target, options, on_start=announce)
     except (TrainingError, CorpusError, FileNotFoundError, ValueError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     Console().print(rich_table(f"{stem}: validation figures", config, rows))
     typer.echo(f"wrote {target / MARKDOWN_FILE} and {target / JSON_FILE}")
     if rows and rows[-1].stopped == "interrupted":

@@ -50,7 +50,8 @@ def evaluate(
     path = Path(model_or_run)
     if samples == 0 or not (path / MANIFEST_FILE).is_file():
         return
-    if Manifest.read(path).kind == "prose":  # the targets are for verse, names and Tang poems
+    manifest = Manifest.read(path)
+    if manifest.kind == "prose":  # the targets are for verse, names and Tang poems
         typer.echo("(no served-text measures for a prose model; its target is the perplexity above)")
         return
     from rich.console import Console
@@ -58,12 +59,11 @@ def evaluate(
     from training.corpora import CorpusError, load_corpus
     from training.reporting import summary_table
 
-    manifest = Manifest.read(path)
     cache = (data_dir or default_data_dir()) / "corpora"
     try:
         source = load_corpus(corpus or manifest.corpus_source, corpora_dir=corpora_dir, cache_dir=cache)
     except (CorpusError, FileNotFoundError, ValueError) as exc:
-        training_cli._fail(str(exc))
+        training_cli.fail(str(exc))
     with tempfile.TemporaryDirectory() as bundle:  # the engine serves a directory of models
         (Path(bundle) / manifest.name).symlink_to(path.resolve(), target_is_directory=True)
         figures = asyncio.run(_served_figures(Path(bundle), manifest, source, samples, rules))

@@ -71,8 +71,8 @@ def poem(
             await _stream(engine, requests[0])
             return
         results = await asyncio.gather(*(engine.generate(r) for r in requests))
-        if any(m.name == name and m.form == "regulated" for m in engine.models()) and not as_json:
-            results = [replace(r, text=as_lines(r.text)) for r in results]  # a couplet a line
+        if not as_json:
+            results = [replace(r, text=as_lines(r.text)) for r in results]
         _print(results, as_json=as_json, between="\n")
 
     _run(run, device)

@@ -78,9 +78,7 @@ async def produce(ctx: Context, recipe: Recipe) -> Outcome:
         first = results[0] if results else await ctx.engine.generate(request)
     else:
         first = await ctx.engine.generate(request)
-        text = first.text.rstrip()
-        if any(m.name == recipe.model and m.form == "regulated" for m in ctx.engine.models()):
-            text = as_lines(text)  # one couplet a line, as such poems are printed
+        text = as_lines(first.text.rstrip())
     return Outcome(text, first.model_version, first.params, first.dropped, time.perf_counter() - start)
 
 

@@ -14,13 +14,12 @@ from typing import Protocol
 
 import numpy as np
 
-from artifact.lexicon import Lexicon, fold, is_letter
+from artifact.lexicon import SENTENCE_ENDS, Lexicon, fold, is_letter
 from artifact.manifest import Decoding
 from artifact.tokenizer import Tokenizer
 from artifact.verse_form import CLAUSE_COUNTS, CLAUSE_WIDTHS, COMMA, FULL_STOPS, is_ideograph
 from bot.engine.api import InvalidRequestError
 
-SENTENCE_ENDS = ".!?"
 CLOSING_WINDOW = 100  # tokens before the length asked for where a sentence end may close the text
 OVERRUN = 80  # hard stop past the length asked for, whatever the rules say
 END_BOOST = 3.0  # added to a sentence end's logit after a whole word, past the length asked for
@@ -52,6 +51,11 @@ def rules_for(decoding: Decoding, tokenizer: Tokenizer, lexicon: Lexicon | None)
     return None
 
 
+def _pieces(tokenizer: Tokenizer) -> list[str]:
+    """The text of each id; "" for the special symbols, which the rules never allow."""
+    return [tokenizer.decode([i]) if i not in tokenizer.special_ids else "" for i in range(len(tokenizer))]
+
+
 def _mask(vocab: int, allowed: list[int]) -> np.ndarray:
     mask = np.full(vocab, -np.inf, np.float32)
     mask[allowed] = 0.0
@@ -69,16 +73,14 @@ class VerseRules:
     """Words from the lexicon, capitals at line starts, an ending at a sentence end."""
 
     def __init__(self, tokenizer: Tokenizer, lexicon: Lexicon | None, *, sentence_end: bool, capitals: bool):
-        pieces = [
-            tokenizer.decode([i]) if i not in tokenizer.special_ids else "" for i in range(len(tokenizer))
-        ]
+        pieces = _pieces(tokenizer)
         self.vocab = len(pieces)
         self.pieces = pieces
         self.lexicon = lexicon
         self.sentence_end = sentence_end
         self.letters = [i for i, p in enumerate(pieces) if is_letter(p)]
         self.others = [i for i, p in enumerate(pieces) if p and not is_letter(p)]
-        self.ends = [i for i, p in enumerate(pieces) if p in SENTENCE_ENDS and p]
+        self.ends = [i for i, p in enumerate(pieces) if p in SENTENCE_ENDS]
         self.same_line = [i for i in self.others if pieces[i] != "\n"]
         # Capitals only where the model knows both cases (a lower-cased model has none to force).
         has_upper = any(pieces[i].isupper() for i in self.letters)
@@ -164,8 +166,7 @@ class RegulatedVerseRules:
     def __init__(self, tokenizer: Tokenizer) -> None:
         self.tokenizer = tokenizer
         self.vocab = len(tokenizer)
-        pieces = [tokenizer.decode([i]) if i not in tokenizer.special_ids else "" for i in range(self.vocab)]
-        self.pieces = pieces
+        pieces = self.pieces = _pieces(tokenizer)
         self.ideographs = _mask(
             self.vocab, [i for i, p in enumerate(pieces) if len(p) == 1 and is_ideograph(p)]
         )

@@ -13,11 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from artifact.lexicon import fold, iter_words
+from artifact.lexicon import SENTENCE_ENDS, fold, iter_words
 from artifact.verse_form import is_regulated
 
 COPY_SPAN = 40
-SENTENCE_ENDS = ".!?"
 
 
 @dataclass(frozen=True)
