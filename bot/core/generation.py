@@ -34,6 +34,8 @@ class Recipe:
     count: int = 1
     version: str | None = None  # None: the version being served
     acrostic: str | None = None  # characters that start the lines (regulated-verse models)
+    form: str | None = None  # the verse form kept (``artifact.forms``); None: free, as before forms
+    chars: int | None = None  # characters per clause asked of Chinese regulated verse
 
     @classmethod
     def of(cls, row: Generation, *, rng_seed: int | None = None, same_version: bool) -> Recipe:
@@ -49,6 +51,8 @@ class Recipe:
             count=int(stored.get("count", 1)),
             version=row.model_version if same_version else None,
             acrostic=stored.get("acrostic"),
+            form=stored.get("form"),
+            chars=stored.get("chars"),
         )
 
 
@@ -70,7 +74,14 @@ def with_overrides(defaults: SamplingParams | None, **overrides: Any) -> Samplin
 async def produce(ctx: Context, recipe: Recipe) -> Outcome:
     start = time.perf_counter()
     request = GenerationRequest(
-        recipe.model, recipe.seed_text, recipe.params, recipe.rng_seed, recipe.version, recipe.acrostic
+        recipe.model,
+        recipe.seed_text,
+        recipe.params,
+        recipe.rng_seed,
+        recipe.version,
+        recipe.acrostic,
+        form=recipe.form,
+        chars=recipe.chars,
     )
     if recipe.command == NAMES_COMMAND:
         results = await distinct_names(ctx.engine, request, recipe.count)
@@ -93,7 +104,11 @@ async def store(ctx: Context, recipe: Recipe, outcome: Outcome) -> Generation:
         seed_text=recipe.seed_text,
         rng_seed=recipe.rng_seed,
         params={**outcome.params.to_dict(), "count": recipe.count}
-        | ({"acrostic": recipe.acrostic} if recipe.acrostic else {}),
+        | {
+            k: v
+            for k, v in (("acrostic", recipe.acrostic), ("form", recipe.form), ("chars", recipe.chars))
+            if v
+        },
         text=outcome.text,
         latency_s=outcome.latency_s,
     )

@@ -53,6 +53,8 @@ class GenerationRequest:
     rng_seed: int | None = None  # None: the engine draws one and reports it
     version: str | None = None  # None: the active version
     acrostic: str | None = None  # characters that start the lines, in order (regulated-verse models)
+    form: str | None = None  # a verse form from ``artifact.forms`` the text must keep; None: free verse
+    chars: int | None = None  # characters per clause of Chinese regulated verse (5 or 7); None: free
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,8 @@ class ModelInfo:
     provider: str | None = None  # execution provider actually in use, once loaded
     defaults: SamplingParams | None = None  # the manifest's sampling settings; user overrides start here
     form: str | None = None  # a verse form the decoder keeps ("regulated": Tang verse, takes acrostics)
+    forms: tuple[str, ...] = ()  # the ``artifact.forms`` names a request may ask of this model
+    default_form: str | None = None  # what /poem asks for when the user names no form
     symbols: frozenset[str] = frozenset()  # the single characters it can read and write
 
     def coverage(self, text: str) -> float:

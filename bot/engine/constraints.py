@@ -15,10 +15,8 @@ from typing import Protocol
 import numpy as np
 
 from artifact.lexicon import SENTENCE_ENDS, Lexicon, fold, is_letter
-from artifact.manifest import Decoding
 from artifact.tokenizer import Tokenizer
-from artifact.verse_form import CLAUSE_COUNTS, CLAUSE_WIDTHS, COMMA, FULL_STOPS, is_ideograph
-from bot.engine.api import InvalidRequestError
+from bot.engine.api import GenerationRequest, InvalidRequestError
 
 CLOSING_WINDOW = 100  # tokens before the length asked for where a sentence end may close the text
 OVERRUN = 80  # hard stop past the length asked for, whatever the rules say
@@ -36,27 +34,17 @@ class Constraint(Protocol):
 
 
 class Rules(Protocol):
-    def start(self, prompt: list[int], acrostic: str | None) -> Constraint:
-        """A fresh constraint fed ``prompt``; ``InvalidRequestError`` if the request cannot follow it."""
+    def start(self, prompt: list[int], request: GenerationRequest) -> Constraint:
+        """A fresh constraint fed ``prompt``; ``InvalidRequestError`` if the request (its form,
+        acrostic, shape) cannot be kept by this model."""
 
 
-def rules_for(decoding: Decoding, tokenizer: Tokenizer, lexicon: Lexicon | None) -> Rules | None:
-    """The rules a manifest asks for, or None when sampling is free."""
-    if decoding.form == "regulated":
-        return RegulatedVerseRules(tokenizer)
-    if lexicon is not None or decoding.sentence_end or decoding.line_capitals:
-        return VerseRules(
-            tokenizer, lexicon, sentence_end=decoding.sentence_end, capitals=decoding.line_capitals
-        )
-    return None
-
-
-def _pieces(tokenizer: Tokenizer) -> list[str]:
+def pieces_of(tokenizer: Tokenizer) -> list[str]:
     """The text of each id; "" for the special symbols, which the rules never allow."""
     return [tokenizer.decode([i]) if i not in tokenizer.special_ids else "" for i in range(len(tokenizer))]
 
 
-def _mask(vocab: int, allowed: list[int]) -> np.ndarray:
+def mask_of(vocab: int, allowed: list[int]) -> np.ndarray:
     mask = np.full(vocab, -np.inf, np.float32)
     mask[allowed] = 0.0
     return mask
@@ -73,7 +61,7 @@ class VerseRules:
     """Words from the lexicon, capitals at line starts, an ending at a sentence end."""
 
     def __init__(self, tokenizer: Tokenizer, lexicon: Lexicon | None, *, sentence_end: bool, capitals: bool):
-        pieces = _pieces(tokenizer)
+        pieces = pieces_of(tokenizer)
         self.vocab = len(pieces)
         self.pieces = pieces
         self.lexicon = lexicon
@@ -87,8 +75,8 @@ class VerseRules:
         self.capitals = capitals and has_upper
         self._cache: dict[tuple[str | None, bool, bool], np.ndarray] = {}
 
-    def start(self, prompt: list[int], acrostic: str | None) -> VerseConstraint:
-        refuse_acrostic(acrostic)
+    def start(self, prompt: list[int], request: GenerationRequest) -> VerseConstraint:
+        refuse_acrostic(request.acrostic)
         constraint = VerseConstraint(self)
         for token in prompt:
             constraint.accept(token)
@@ -100,7 +88,7 @@ class VerseRules:
         key = (prefix, line_start, closing)
         mask = self._cache.get(key)
         if mask is None:
-            mask = _mask(self.vocab, self._allowed(prefix, line_start, closing))
+            mask = mask_of(self.vocab, self._allowed(prefix, line_start, closing))
             if closing and prefix:  # after a word, past the length: nudge the sentence to its end
                 mask[self.ends] += np.float32(END_BOOST)
             self._cache[key] = mask
@@ -157,96 +145,3 @@ class VerseConstraint:
         if produced >= limit + OVERRUN:
             return True
         return self.ended_sentence and produced >= limit - min(CLOSING_WINDOW, limit // 4)
-
-
-# --------------------------------------------------------------------------- Chinese regulated verse
-class RegulatedVerseRules:
-    """Four or eight clauses of five or seven characters, ``，`` and ``。`` in turn; optional acrostic."""
-
-    def __init__(self, tokenizer: Tokenizer) -> None:
-        self.tokenizer = tokenizer
-        self.vocab = len(tokenizer)
-        pieces = self.pieces = _pieces(tokenizer)
-        self.ideographs = _mask(
-            self.vocab, [i for i, p in enumerate(pieces) if len(p) == 1 and is_ideograph(p)]
-        )
-        self.comma = _mask(self.vocab, [i for i, p in enumerate(pieces) if p == COMMA])
-        self.stop = _mask(self.vocab, [i for i, p in enumerate(pieces) if p in FULL_STOPS])
-        self.eos_id = tokenizer.eos_id
-        self.end = _mask(self.vocab, [] if self.eos_id is None else [self.eos_id])
-        self.end_or_more = np.maximum(self.end, self.ideographs)
-        self.clause_end_or_more = {
-            k: np.maximum(self.ideographs, m) for k, m in ((0, self.comma), (1, self.stop))
-        }
-
-    def start(self, prompt: list[int], acrostic: str | None) -> RegulatedVerseConstraint:
-        heads: list[np.ndarray] | None = None
-        if acrostic:
-            acrostic = "".join(acrostic.split())
-            if len(acrostic) not in CLAUSE_COUNTS:
-                raise InvalidRequestError("an acrostic needs 4 or 8 characters, one for each line")
-            unknown = [c for c in acrostic if c not in self.tokenizer.vocab or not is_ideograph(c)]
-            if unknown:
-                raise InvalidRequestError(
-                    f"the model cannot write {''.join(unknown)} (not in its vocabulary)"
-                )
-            heads = [_mask(self.vocab, [self.tokenizer.id_of(c)]) for c in acrostic]
-        constraint = RegulatedVerseConstraint(self, heads)
-        for token in prompt:
-            constraint.accept(token)
-        if constraint.broken:
-            raise InvalidRequestError("the seed does not scan as Tang verse (clauses of 5 or 7 characters)")
-        if heads is not None and (constraint.clauses or constraint.chars):
-            raise InvalidRequestError("an acrostic poem starts from the acrostic alone; leave the seed out")
-        return constraint
-
-
-class RegulatedVerseConstraint:
-    def __init__(self, rules: RegulatedVerseRules, heads: list[np.ndarray] | None) -> None:
-        self.rules = rules
-        self.heads = heads
-        self.clauses = 0  # clauses closed so far
-        self.chars = 0  # characters in the open clause
-        self.width: int | None = None  # 5 or 7, fixed by the first clause
-        self.broken = False
-        self.done = False
-
-    def mask(self, produced: int, limit: int) -> np.ndarray | None:
-        r = self.rules
-        if self.chars == 0:
-            target = len(self.heads) if self.heads is not None else None
-            if self.clauses == (target or max(CLAUSE_COUNTS)):
-                return r.end
-            if self.heads is not None:
-                return self.heads[self.clauses]
-            if self.clauses in CLAUSE_COUNTS:
-                more = (max(CLAUSE_COUNTS) - self.clauses) * ((self.width or min(CLAUSE_WIDTHS)) + 1)
-                room = limit - produced >= more
-                return r.end_or_more if room else r.end
-            return r.ideographs
-        closer = r.comma if self.clauses % 2 == 0 else r.stop
-        if self.width is None:
-            if self.chars == min(CLAUSE_WIDTHS):
-                return r.clause_end_or_more[self.clauses % 2]
-            return closer if self.chars == max(CLAUSE_WIDTHS) else r.ideographs
-        return closer if self.chars == self.width else r.ideographs
-
-    def accept(self, token: int) -> None:
-        piece = self.rules.pieces[token]
-        if not piece:
-            self.done = token == self.rules.eos_id
-            return
-        if len(piece) == 1 and is_ideograph(piece):
-            self.chars += 1
-            self.broken |= self.chars > (self.width or max(CLAUSE_WIDTHS))
-            return
-        expected = COMMA if self.clauses % 2 == 0 else FULL_STOPS
-        fits = self.chars == self.width if self.width is not None else self.chars in CLAUSE_WIDTHS
-        if piece not in expected or not fits:
-            self.broken = True
-        self.width = self.width or self.chars
-        self.clauses += 1
-        self.chars = 0
-
-    def finished(self, produced: int, limit: int) -> bool:
-        return self.done or produced >= limit + OVERRUN

@@ -29,9 +29,10 @@ from bot.engine.api import (
     ModelUnavailableError,
 )
 from bot.engine.batcher import Batcher, RetiredError
-from bot.engine.constraints import Rules, refuse_acrostic, rules_for
+from bot.engine.constraints import Rules, refuse_acrostic
 from bot.engine.prompt import Prompt, encode_prompt
 from bot.engine.registry import ModelVersion, Registry, verify_files
+from bot.engine.rules import default_form_of, forms_of, rules_for
 from bot.engine.runner import BoundStateRunner, HostStateRunner, StepRunner
 from bot.engine.sampling import resolve_params
 from bot.engine.seeds import check_seed, draw_seed
@@ -161,7 +162,7 @@ class Engine:
             prompt = encode_prompt(model.vocabulary.tokenizer, request.seed_text, self.max_seed_chars)
             constraint = None
             if model.rules is not None:
-                constraint = model.rules.start(prompt.ids, request.acrostic)
+                constraint = model.rules.start(prompt.ids, request)
             else:
                 refuse_acrostic(request.acrostic)
             seq = Sequence(
@@ -222,6 +223,8 @@ class Engine:
                     provider=loaded.provider if loaded else None,
                     defaults=resolve_params(None, manifest.generation),
                     form=manifest.decoding.form,
+                    forms=forms_of(manifest) if self.decoding_rules else (),
+                    default_form=default_form_of(manifest) if self.decoding_rules else None,
                     symbols=entry.symbols,
                 )
             )

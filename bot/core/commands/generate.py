@@ -7,6 +7,7 @@ are dropped and named in the reply; control characters are removed silently.
 
 from __future__ import annotations
 
+from artifact.forms import FORMS, form_named
 from bot.core.args import Args
 from bot.core.commands.params import ID, ID_REQUIRED, MODEL
 from bot.core.context import Context
@@ -87,8 +88,31 @@ async def poem(ctx: Context, args: Args) -> Reply:
     params = with_overrides(
         info.defaults, temperature=args.number("temperature"), max_tokens=args.integer("length")
     )
-    recipe = Recipe("poem", info.name, seed, params, draw_seed(), acrostic=acrostic or None)
+    form = pick_form(info, args.text("form"))
+    recipe = Recipe(
+        "poem",
+        info.name,
+        seed,
+        params,
+        draw_seed(),
+        acrostic=acrostic or None,
+        form=form,
+        chars=args.integer("chars"),
+    )
     return await make(ctx, recipe)
+
+
+def pick_form(info: ModelInfo, requested: str) -> str | None:
+    """The form asked for, checked against what the model can keep; else the model's default."""
+    if not requested:
+        return info.default_form
+    form = form_named(requested)
+    if form is None:
+        raise UserError(f"Unknown form “{requested[:40]}”. Forms: {', '.join(FORMS)}.")
+    if form.name not in info.forms:
+        can = ", ".join(info.forms) or "free verse only"
+        raise UserError(f"{info.name} cannot write a {form.name} — it writes: {can}.")
+    return form.name
 
 
 async def dinoname(ctx: Context, args: Args) -> Reply:
@@ -142,6 +166,12 @@ def register(registry: Registry) -> None:
                         "length", "At most this many tokens, 1–1000", "int", min_value=1, max_value=1000
                     ),
                     ParamSpec("acrostic", "Chinese verse: 4 or 8 characters that start the lines (藏头诗)"),
+                    ParamSpec(
+                        "form", "sonnet, quatrain, couplets, limerick, haiku, free; Chinese: jueju, lushi"
+                    ),
+                    ParamSpec(
+                        "chars", "Chinese verse: 5 or 7 characters a line", "int", min_value=5, max_value=7
+                    ),
                 ],
             ),
             poem,
