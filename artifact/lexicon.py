@@ -16,7 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 LEXICON_FILE = "lexicon.txt"
+WORDS_FILE = "words.txt"
 WORD = re.compile(r"[^\W\d_]+")
+# A whole word keeps its inner apostrophes (o'er, dispatch'd, thou'rt): what verse forms write and
+# scan. ``WORD`` stays the unit of the lexicon that generations made before forms were served with.
+WHOLE_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 SENTENCE_ENDS = frozenset(".!?")  # what may close a poem (the decoder) and what a closed one ends with
 
 
@@ -48,9 +52,9 @@ class Lexicon:
         return cls(frozenset(fold(w) for w in words if w))
 
     @classmethod
-    def from_text(cls, text: str) -> Lexicon:
-        """The word types of a corpus."""
-        return cls.from_words(m.group() for m in iter_words(text))
+    def from_text(cls, text: str, *, whole: bool = False) -> Lexicon:
+        """The word types of a corpus (``whole``: keeping inner apostrophes, see ``WHOLE_WORD``)."""
+        return cls.from_words(m.group() for m in (WHOLE_WORD if whole else WORD).finditer(text))
 
     @classmethod
     def read(cls, path: Path) -> Lexicon:

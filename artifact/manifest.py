@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from artifact.tokenizer import Tokenizer
 
@@ -89,6 +89,18 @@ class GenerationDefaults(_Strict):
     max_tokens: int = 400
     max_lines: int | None = None
 
+    @model_validator(mode="after")
+    def _within_limits(self) -> GenerationDefaults:
+        """The limits a user's request is held to (``artifact.sampling``): a manifest whose defaults
+        break them is refused where it is written (export) and where it is read (the bot, the gate)."""
+        from artifact.sampling import ParamsError, defaults_of, validate_params  # it imports this module
+
+        try:
+            validate_params(defaults_of(self))
+        except ParamsError as err:
+            raise ValueError(str(err)) from None
+        return self
+
 
 class Decoding(_Strict):
     """Rules the engine applies while sampling this model; every one is off unless set.
@@ -101,9 +113,16 @@ class Decoding(_Strict):
 
     lexicon: str | None = None
     lexicon_sha256: str | None = None
+    words: str | None = None  # whole words (``artifact.lexicon.WHOLE_WORD``) that verse forms write
+    words_sha256: str | None = None
     sentence_end: bool = False  # stop after a sentence ends near the length asked for, not mid-word
     line_capitals: bool = False  # a line starts with a capital, as verse does
     form: Literal["regulated"] | None = None
+    # regulated verse: the tone and rhyme table (``artifact.tang_prosody``) and the corpus's shares
+    # of each shape ("8x5": 8 lines of 5 characters), which a poem of no asked shape is drawn by
+    prosody: str | None = None
+    prosody_sha256: str | None = None
+    shapes: dict[str, float] | None = None
 
 
 class Manifest(_Strict):
@@ -123,6 +142,8 @@ class Manifest(_Strict):
     decoding: Decoding = Field(default_factory=Decoding)
     samples: list[str] = Field(default_factory=list)
     libraries: dict[str, str] = Field(default_factory=dict)
+    # sha256 of everything else in the file (``content_sha256``): absent in manifests older than it
+    content_sha256: str | None = None
 
     def build_tokenizer(self) -> Tokenizer:
         return Tokenizer.from_dict(self.tokenizer)
@@ -135,14 +156,60 @@ class Manifest(_Strict):
     # ----------------------------------------------------------------- files
     @classmethod
     def read(cls, directory: Path) -> Manifest:
-        return cls.model_validate_json((directory / MANIFEST_FILE).read_text(encoding="utf-8"))
+        """The manifest, once its content checksum (when it has one) matches what it says."""
+        raw = json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8"))
+        sealed = isinstance(raw, dict) and raw.get(HASH_FIELD) is not None
+        if sealed and raw[HASH_FIELD] != content_sha256(raw):
+            raise ManifestIntegrityError(f"{MANIFEST_FILE} does not match its content checksum")
+        return cls.model_validate(raw)
 
     def write(self, directory: Path) -> Path:
+        """Validated (an export never writes a manifest the bot would refuse) and sealed with its checksum."""
+        document = type(self).model_validate(self.model_dump()).model_dump(mode="json")
+        document[HASH_FIELD] = content_sha256(document)
         path = directory / MANIFEST_FILE
         tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n", "utf-8")
+        tmp.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")
         tmp.replace(path)
         return path
+
+
+HASH_FIELD = "content_sha256"
+
+
+class ManifestIntegrityError(ValueError):
+    """The manifest was changed after it was written (its content checksum does not match)."""
+
+
+def content_sha256(document: dict[str, Any]) -> str:
+    """sha256 of a manifest's JSON document without its own checksum field, in a canonical form (sorted
+    keys, no spaces): a swapped vocabulary entry or an edited loss changes it; re-indenting does not."""
+    rest = {k: v for k, v in document.items() if k != HASH_FIELD}
+    canonical = json.dumps(rest, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def seal(directory: Path) -> None:
+    """Add (or renew) the content checksum of an existing manifest, changing nothing else in the file:
+    for manifests written before the checksum existed, once their content is known to be right."""
+    path = directory / MANIFEST_FILE
+    document = json.loads(path.read_text(encoding="utf-8"))
+    Manifest.model_validate(document)  # never seal what the bot would refuse
+    document[HASH_FIELD] = content_sha256(document)
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")
+
+
+def describe_invalid(err: Exception) -> str:
+    """A short reason a manifest could not be read, fit for ``doctor`` and the logs."""
+    if isinstance(err, ValidationError):
+        first = err.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        return f"{MANIFEST_FILE} is invalid: {where}: {first['msg'].removeprefix('Value error, ')}"
+    if isinstance(err, ManifestIntegrityError):
+        return str(err)
+    if isinstance(err, OSError):
+        return f"{MANIFEST_FILE} is missing or unreadable"
+    return f"{MANIFEST_FILE} is not valid JSON"
 
 
 def sha256_file(path: Path) -> str:

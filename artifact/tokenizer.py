@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 Mode = Literal["char", "word", "line"]
@@ -127,9 +128,20 @@ class Tokenizer:
         return [self._index[s] for s in (self.bos, self.unk) if s is not None]
 
     # ----------------------------------------------------------------- encode / decode
+    @cached_property
+    def folds_case(self) -> bool:
+        """``lowercase``, or a word vocabulary with no capital in any word longer than a letter (a
+        lower-cased corpus such as PTB, whose one capital is its number token ``N``): "The" must
+        read as "the", not as ``<unk>``."""
+        if self.lowercase:
+            return True
+        specials = {self.unk, self.bos, self.eos}
+        words = (s for s in self.vocab if len(s) > 1 and s not in specials)
+        return self.mode == "word" and not any(s != s.lower() for s in words)
+
     def symbols(self, text: str) -> list[str]:
         """Split text into the symbols this mode works on (before vocabulary lookup)."""
-        if self.lowercase:
+        if self.folds_case:
             text = text.lower()
         if self.mode == "word":
             out: list[str] = []

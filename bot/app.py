@@ -15,9 +15,11 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from bot.config import Settings
+from bot.core.commands import build_registry
 from bot.core.context import Services
 from bot.core.core import CommandCore
 from bot.engine.api import Generator
+from bot.jobs.commands import COMMANDS as JOB_COMMANDS
 from bot.jobs.service import JobService
 from bot.jobs.versions import ModelVersions
 from bot.jobs.watch import ActiveFilesWatch
@@ -72,7 +74,7 @@ class Bardling:
         self._jobs = None
 
     async def _open(self) -> None:
-        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # users' texts: owner only
         self._storage = await Storage.open(
             self.settings.resolved_database_url, synchronous=self.settings.sqlite_synchronous
         )
@@ -84,9 +86,13 @@ class Bardling:
         )
         self._engine = engine
         self._jobs = JobService.open(self.settings, self._storage, engine, run_worker=self._run_jobs)
-        self._core = CommandCore(Services(self.settings, self._storage, engine, self._jobs))
+        registry = build_registry()
+        JOB_COMMANDS.register(registry, self._jobs)  # the retraining commands, bound to their service
+        self._core = CommandCore(Services(self.settings, self._storage, engine), registry=registry)
         self._watch_active_files(engine)
         self._start_job_worker()
+        for name, reason in sorted(engine.unavailable().items()):
+            log.error("model %s is unavailable: %s", name, reason)
         log.info("Bardling ready: %d models, database %s", len(engine.models()), self._storage.dialect)
 
     # ----------------------------------------------------------------- retraining jobs (bot/jobs)

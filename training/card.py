@@ -11,39 +11,31 @@ from pathlib import Path
 from typing import Any
 
 from artifact.manifest import CARD_FILE, Manifest
-from training.config import TrainConfig
+from artifact.run_config import TrainConfig, argv
 
-_FLAGS = {
-    "mode": "--mode",
-    "arch": "--arch",
-    "layers": "--layers",
-    "hidden": "--hidden",
-    "emb": "--emb",
-    "dropout": "--dropout",
-    "steps": "--steps",
-    "batch": "--batch",
-    "seq_len": "--seq-len",
-    "lr": "--lr",
-    "weight_decay": "--weight-decay",
-    "warmup": "--warmup",
-    "clip": "--clip",
-    "eval_every": "--eval-every",
-    "min_freq": "--min-freq",
-    "seed": "--seed",
+# The terms of each named corpus, as far as they are known (not legal advice); a card says which
+# applied to the text its model learned from, since a model can carry its data's terms.
+DATA_LICENCES = {
+    "shakespeare": "Tiny Shakespeare (A. Karpathy's char-rnn compilation): Shakespeare's plays, "
+    "public-domain text.",
+    "sonnets": "Shakespeare's Sonnets (1609), public-domain text, in the plain edition that ships with "
+    "the deeplearning.ai \"Sequence Models\" course material, whose packaging carries no stated licence.",
+    "dinos": "dinosaur genus names (facts) from the deeplearning.ai \"Sequence Models\" course material, "
+    "which carries no stated licence; the corpus is fetched, never redistributed.",
+    "tang": "Tang poems (《全唐诗》, public-domain text) from the digitised JSON of chinese-poetry "
+    "(MIT licence, © 2016 JackeyGao), filtered and converted to simplified characters.",
+    "ptb": "Penn Treebank (Wall Street Journal text, LDC99T42, Mikolov's preprocessing), licensed by the "
+    "Linguistic Data Consortium: research use only; the corpus is never redistributed.",
+    "timemachine": "H. G. Wells, The Time Machine (1895), public-domain text.",
 }
+DEFAULTS = TrainConfig(corpus="").to_dict()
 
 
 def train_command(settings: dict[str, Any], run_dir: str) -> str:
-    """The ``bardling train`` line that recreates a run with these settings (steps, not epochs)."""
-    parts = ["bardling", "train", settings["corpus"]]
-    for key, flag in _FLAGS.items():
-        if settings.get(key) is not None:
-            parts += [flag, str(settings[key])]
-    if settings.get("tie_weights"):
-        parts.append("--tie-weights")
-    if settings.get("lowercase") is not None:
-        parts.append("--lowercase" if settings["lowercase"] else "--no-lowercase")
-    parts += ["--run-dir", run_dir]
+    """The ``bardling train`` line that recreates a run with these settings (those that differ from
+    the defaults; the manifest records them all)."""
+    shown = {k: v for k, v in settings.items() if v != DEFAULTS.get(k)}
+    parts = ["bardling", "train", settings["corpus"], *argv(shown), "--run-dir", run_dir]
     return shlex.join(parts)
 
 
@@ -85,8 +77,8 @@ def write_card(directory: Path, manifest: Manifest, run_name: str, out_dir: Path
     shown_out = (
         str(out_dir) if not out_dir.is_absolute() else f"<models dir>/{manifest.name}/{manifest.version}"
     )
-    if not out_dir.is_absolute():
-        export_args += ["--out", str(out_dir)]
+    if not out_dir.is_absolute():  # a folder in the repository, there in any clone: replaced
+        export_args += ["--out", str(out_dir), "--force"]
     if note:
         export_args += ["--note", note]
     export_cmd = shlex.join(export_args)
@@ -116,11 +108,16 @@ Held-out split: {_split(manifest)}.
 
 ## Reproduce
 
+Run in a clone of the repository after `pip install -e '.[train]'`; the corpus is downloaded (or built
+from its public source) and checked against its sha256 on first use.
+
 ```sh
 {train_command(settings, run_dir)}
 {export_cmd}
 bardling evaluate {shown_out}
 ```
+
+Data licence: {data_licence(manifest.corpus.name)}
 
 Files: `model.onnx` (one decoding step, opset {manifest.onnx.opset}, sha256 `{manifest.onnx.sha256[:16]}…`),
 `manifest.json` (architecture, tokenizer, metrics, decoding rules, library versions){lexicon_file}.
@@ -128,6 +125,11 @@ Files: `model.onnx` (one decoding step, opset {manifest.onnx.opset}, sha256 `{ma
     path = directory / CARD_FILE
     path.write_text(text.replace("\n\n\n", "\n\n"), "utf-8")
     return path
+
+
+def data_licence(corpus: str) -> str:
+    """The card's data-licence line: a file given by path has terms only its owner knows."""
+    return DATA_LICENCES.get(corpus, "a local corpus file; its terms are those of its owner.")
 
 
 def decoding_summary(manifest: Manifest) -> str:
@@ -143,6 +145,11 @@ def decoding_summary(manifest: Manifest) -> str:
     if rules.form == "regulated":
         said.append("poems keep the regulated form (4 or 8 clauses of 5 or 7 characters, ，/。 in turn)")
         said.append("an acrostic can fix each line's first character")
+        if rules.prosody:
+            said.append(
+                "even lines rhyme in one 平水韵 group and the 二四六 tones keep the pattern "
+                f"(`{rules.prosody}`); a poem of no asked shape is drawn in the corpus's proportions"
+            )
     return f"Decoding rules: {'; '.join(said)}." if said else ""
 
 

@@ -6,22 +6,25 @@ import time: torch (and everything under ``training`` that needs it) loads insid
 
 from __future__ import annotations
 
+import inspect
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn, get_args, get_origin
 
 import typer
 
+from artifact import run_config
 from artifact.paths import default_data_dir
-from training.config import DEFAULT_STEPS, TrainConfig
+from artifact.run_config import TrainConfig
 
 if TYPE_CHECKING:
     from training.trainer import RunOptions
 
-_D = TrainConfig(corpus="")  # the defaults, so the CLI and the Python API never disagree
+# d2l's Time Machine chapter; the other settings of a comparison default as for ``bardling train``
+COMPARE_DEFAULTS = {"hidden": 256, "dropout": 0.0, "steps": 1000, "batch": 32, "seq_len": 35}
 INSTALL_HINT = "PyTorch is not installed; install the training extra: pip install -e '.[train]'"
 
 DataDirOption = Annotated[
@@ -32,14 +35,18 @@ CorporaDirOption = Annotated[
     Path | None,
     typer.Option("--corpora-dir", envvar="BARDLING_CORPORA_DIR", help="Verified local copies of corpora."),
 ]
+DeviceOption = Annotated[
+    str, typer.Option(help="cpu | cuda: where an exported model is scored (cuda for big models).")
+]
+JsonOutOption = Annotated[Path | None, typer.Option(help="Also write the figures to this JSON file.")]
 
 
 def register(app: typer.Typer) -> None:
     """Add the training commands to ``app``."""
-    app.command("train")(train)
+    app.command("train")(_with_settings(train))
     app.command("export")(export)
     app.command("export-rules")(export_rules)
-    app.command("compare")(compare)
+    app.command("compare")(_with_settings(compare, defaults=COMPARE_DEFAULTS, leave_out=("arch", "layers")))
 
 
 def _require_torch() -> None:
@@ -118,30 +125,6 @@ def train(
         str | None,
         typer.Argument(help="A named corpus (shakespeare, dinos, ...) or a UTF-8 text file."),
     ] = None,
-    mode: Annotated[str | None, typer.Option(help="char | word | line (default: the corpus's kind).")] = None,
-    arch: Annotated[str, typer.Option(help="rnn | gru | lstm.")] = _D.arch,
-    layers: Annotated[int, typer.Option(min=1)] = _D.layers,
-    hidden: Annotated[int, typer.Option(min=1)] = _D.hidden,
-    emb: Annotated[int, typer.Option(min=1, help="Embedding size.")] = _D.emb,
-    dropout: Annotated[float, typer.Option(min=0.0, max=0.95)] = _D.dropout,
-    tie_weights: Annotated[
-        bool,
-        typer.Option("--tie-weights/--no-tie-weights", help="Share embedding and output (emb = hidden)."),
-    ] = _D.tie_weights,
-    steps: Annotated[
-        int | None, typer.Option(min=1, help=f"Optimizer steps (default {DEFAULT_STEPS}).")
-    ] = None,
-    epochs: Annotated[float | None, typer.Option(min=0.0, help="Passes over the training data.")] = None,
-    batch: Annotated[int, typer.Option(min=1)] = _D.batch,
-    seq_len: Annotated[int, typer.Option(min=1, help="TBPTT window (stream corpora).")] = _D.seq_len,
-    lr: Annotated[float, typer.Option(min=0.0)] = _D.lr,
-    weight_decay: Annotated[float, typer.Option(min=0.0)] = _D.weight_decay,
-    warmup: Annotated[int, typer.Option(min=0)] = _D.warmup,
-    clip: Annotated[float, typer.Option(min=0.0, help="Gradient clipping by global norm.")] = _D.clip,
-    eval_every: Annotated[int | None, typer.Option(min=1)] = None,
-    min_freq: Annotated[int, typer.Option(min=1, help="Rarer symbols become <unk>.")] = _D.min_freq,
-    lowercase: Annotated[bool | None, typer.Option("--lowercase/--no-lowercase")] = None,
-    seed: int = _D.seed,
     device: Annotated[str, typer.Option(help="auto | cpu | cuda.")] = "auto",
     threads: Annotated[
         int | None, typer.Option(min=1, help="CPU threads (default: half the cores, at most 4).")
@@ -152,51 +135,36 @@ def train(
     resume: Annotated[str | None, typer.Option(help="Continue the run with this id or path.")] = None,
     run_dir: Annotated[Path | None, typer.Option(help="Where to write the run.")] = None,
     quiet: Annotated[bool, typer.Option(help="No progress bar (metrics.jsonl still written).")] = False,
+    tensorboard: Annotated[
+        bool, typer.Option(help="Also write TensorBoard event files (needs the tensorboard package).")
+    ] = False,
     data_dir: DataDirOption = None,
     corpora_dir: CorporaDirOption = None,
+    **settings: Any,
 ) -> None:
     """Train a recurrent language model; the run (checkpoints, metrics.jsonl, loss.png) goes to a run dir."""
     _require_torch()
-    from training.corpora import CorpusError
+    from artifact.corpora import CorpusError
     from training.trainer import TrainingError, new_run_dir
     from training.trainer import train as run_training
 
     base = _data_dir(data_dir)
     stop = _StopFlag()
     options = _run_options(base, corpora_dir, device, threads, max_minutes, stop, quiet)
+    if tensorboard:
+        from training.tensorboard_log import tensorboard_missing
+
+        missing = tensorboard_missing()
+        if missing:
+            typer.echo(f"note: {missing}", err=True)
+        options.tensorboard = missing is None
     config: TrainConfig | None = None
     if resume is not None:
         target = _resolve_run(resume, base)
     else:
         if corpus is None:
             fail("give a CORPUS to train on, or --resume RUN", code=2)
-        config = TrainConfig(
-            corpus=str(Path(corpus).resolve()) if Path(corpus).is_file() else corpus,
-            mode=mode,  # type: ignore[arg-type]
-            lowercase=lowercase,
-            min_freq=min_freq,
-            arch=arch,  # type: ignore[arg-type]
-            layers=layers,
-            hidden=hidden,
-            emb=emb,
-            dropout=dropout,
-            tie_weights=tie_weights,
-            batch=batch,
-            seq_len=seq_len,
-            lr=lr,
-            weight_decay=weight_decay,
-            warmup=warmup,
-            clip=clip,
-            steps=steps,
-            epochs=epochs,
-            eval_every=eval_every,
-            seed=seed,
-        )
-        try:
-            _check_choices(config.to_dict())
-            config.validate()
-        except ValueError as exc:
-            fail(str(exc), code=2)
+        config = _config(corpus, settings)
         target = run_dir or new_run_dir(base / "runs", config)
     typer.echo(f"run: {target}", err=True)
     try:
@@ -206,14 +174,73 @@ def train(
         fail(str(exc))
     if summary.get("stopped") == "interrupted":
         typer.echo(f"stopped at step {summary['step']}; continue with: bardling train --resume {target}")
+        return
+    typer.echo(next_steps(target, config.corpus if config else None))
 
 
-def _check_choices(settings: dict[str, Any]) -> None:
-    choices = {"mode": (None, "char", "word", "line"), "arch": ("rnn", "gru", "lstm")}
-    for name, allowed in choices.items():
-        if settings[name] not in allowed:
-            shown = " | ".join(a for a in allowed if a)
-            raise ValueError(f"--{name} must be one of {shown}, not {settings[name]!r}")
+def next_steps(run: Path, corpus: str | None) -> str:
+    """What to look at and what to run after a finished run: the plot, then the export command."""
+    import shlex
+
+    from artifact.run_metrics import LOSS_PLOT_FILE
+
+    if corpus is None:  # a resumed run: its corpus is in its recorded configuration
+        from training.config import read_run_config
+
+        corpus = read_run_config(run)["config"].get("corpus")
+    name = Path(corpus).stem if corpus else "NAME"
+    return (
+        f"loss curve: {run / LOSS_PLOT_FILE}\n"
+        f"next: {shlex.join(['bardling', 'export', str(run), '--name', name])}"
+        " (then: bardling evaluate <the exported directory>)"
+    )
+
+
+def _config(corpus: str, settings: dict[str, Any]) -> TrainConfig:
+    """The run's configuration from the command line's settings, checked (exit status 2 if refused)."""
+    source = str(Path(corpus).resolve()) if Path(corpus).is_file() else corpus
+    try:
+        config = TrainConfig(corpus=source, **settings)
+        config.validate()
+    except ValueError as exc:
+        fail(str(exc), code=2)
+    return config
+
+
+def _with_settings(
+    command: Callable[..., None], *, defaults: dict[str, Any] | None = None, leave_out: tuple[str, ...] = ()
+) -> Callable[..., None]:
+    """``command`` with one option per ``TrainConfig`` setting (its help; its default, or ``defaults``'),
+    so a setting added to the config is an option here without another list to keep."""
+    hints = run_config.types()
+    own = inspect.signature(command, eval_str=True).parameters.values()
+    generated = []
+    for f, meta in run_config.settings():
+        if f.name in leave_out:
+            continue
+        kind = _cli_type(hints[f.name])
+        name = f.name.replace("_", "-")
+        decls = [f"--{name}/--no-{name}"] if kind in (bool, bool | None) else []
+        option = typer.Option(*decls, help=meta.help)
+        default = (defaults or {}).get(f.name, run_config.default(f))
+        generated.append(
+            inspect.Parameter(
+                f.name, inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[kind, option], default=default
+            )
+        )
+    kept = [p for p in own if p.kind != inspect.Parameter.VAR_KEYWORD]
+    command.__signature__ = inspect.Signature([*kept, *generated])  # type: ignore[attr-defined]
+    return command
+
+
+def _cli_type(kind: Any) -> Any:
+    """The type click parses: a ``Literal`` of words is text (``TrainConfig.validate`` checks the choice)."""
+    args = get_args(kind)
+    if get_origin(kind) is Literal:
+        return str
+    if type(None) in args and any(get_origin(a) is Literal for a in args):
+        return str | None
+    return kind
 
 
 def export(
@@ -228,7 +255,7 @@ def export(
 ) -> None:
     """Export a run's best checkpoint to ONNX + manifest.json, after checking parity with PyTorch."""
     _require_torch()
-    from training.corpora import CorpusError
+    from artifact.corpora import CorpusError
     from training.export import ExportError, default_version, export_run
 
     base = _data_dir(data_dir)
@@ -260,8 +287,8 @@ def export_rules(
     corpora_dir: CorporaDirOption = None,
 ) -> None:
     """Re-derive an exported model's decoding rules (lexicon, endings, verse form) from its corpus."""
+    from artifact.corpora import CorpusError, load_corpus
     from artifact.manifest import Manifest
-    from training.corpora import CorpusError, load_corpus
     from training.decoding import refresh_rules
 
     try:
@@ -281,12 +308,14 @@ def evaluate(
     ] = None,
     data_dir: DataDirOption = None,
     corpora_dir: CorporaDirOption = None,
+    device: DeviceOption = "cpu",
+    json_out: JsonOutOption = None,
 ) -> None:
     """Validation figures of an exported model (ONNX Runtime) or of a run's best checkpoint (PyTorch)."""
     from rich.console import Console
 
+    from artifact.corpora import CorpusError
     from artifact.manifest import MANIFEST_FILE
-    from training.corpora import CorpusError
     from training.reporting import summary_table
 
     base = _data_dir(data_dir)
@@ -296,7 +325,9 @@ def evaluate(
         if (path / MANIFEST_FILE).is_file():
             from training.evaluate_onnx import evaluate_model_dir
 
-            figures = evaluate_model_dir(path, corpora_dir=corpora_dir, cache_dir=cache, corpus=corpus)
+            figures = evaluate_model_dir(
+                path, corpora_dir=corpora_dir, cache_dir=cache, corpus=corpus, device=device
+            )
             title = f"{path} (ONNX Runtime)"
         else:
             run_path = _resolve_run(model_or_run, base)
@@ -310,6 +341,16 @@ def evaluate(
     rows = {k: v for k, v in figures.items() if not isinstance(v, dict)}
     rows |= {f"novelty {k}": v for k, v in (figures.get("novelty") or {}).items()}
     Console().print(summary_table(title, rows))
+    if json_out is not None:
+        write_json(json_out, {"held_out": figures})
+
+
+def write_json(path: Path, figures: dict[str, Any]) -> None:
+    """``--json-out``: the figures for programs (merged into the file when it already holds some)."""
+    import json
+
+    old = json.loads(path.read_text("utf-8")) if path.is_file() else {}
+    path.write_text(json.dumps(old | figures, indent=2, ensure_ascii=False) + "\n", "utf-8")
 
 
 def compare(
@@ -317,16 +358,6 @@ def compare(
     archs: Annotated[
         str, typer.Option(help="Comma-separated rnn | gru | lstm, a trailing number = layers (lstm2).")
     ] = "rnn,gru,lstm,lstm2",
-    hidden: Annotated[int, typer.Option(min=1)] = 256,
-    emb: Annotated[int, typer.Option(min=1, help="Embedding size.")] = _D.emb,
-    dropout: Annotated[float, typer.Option(min=0.0, max=0.95)] = 0.0,
-    steps: Annotated[int, typer.Option(min=1, help="Optimizer steps per architecture.")] = 1000,
-    batch: Annotated[int, typer.Option(min=1)] = 32,
-    seq_len: Annotated[int, typer.Option(min=1, help="TBPTT window.")] = 35,
-    lr: Annotated[float, typer.Option(min=0.0)] = _D.lr,
-    weight_decay: Annotated[float, typer.Option(min=0.0)] = _D.weight_decay,
-    lowercase: Annotated[bool | None, typer.Option("--lowercase/--no-lowercase")] = None,
-    seed: int = _D.seed,
     device: Annotated[str, typer.Option(help="auto | cpu | cuda.")] = "auto",
     threads: Annotated[int | None, typer.Option(min=1, help="CPU threads per run.")] = None,
     max_minutes_each: Annotated[
@@ -338,6 +369,7 @@ def compare(
     quiet: Annotated[bool, typer.Option(help="No progress bars.")] = False,
     data_dir: DataDirOption = None,
     corpora_dir: CorporaDirOption = None,
+    **settings: Any,
 ) -> None:
     """Train several architectures with one budget and tabulate their validation perplexity.
 
@@ -348,30 +380,17 @@ def compare(
 
     from rich.console import Console
 
+    from artifact.corpora import CorpusError
     from training.compare import JSON_FILE, MARKDOWN_FILE, parse_archs, rich_table
     from training.compare import compare as run_compare
-    from training.corpora import CorpusError
     from training.trainer import TrainingError
 
     base_dir = _data_dir(data_dir)
     try:
         chosen = parse_archs(archs)
-        config = TrainConfig(
-            corpus=str(Path(corpus).resolve()) if Path(corpus).is_file() else corpus,
-            lowercase=lowercase,
-            hidden=hidden,
-            emb=emb,
-            dropout=dropout,
-            steps=steps,
-            batch=batch,
-            seq_len=seq_len,
-            lr=lr,
-            weight_decay=weight_decay,
-            seed=seed,
-        )
-        config.validate()
     except ValueError as exc:
         fail(str(exc), code=2)
+    config = _config(corpus, settings)
     stem = Path(corpus).stem
     target = out or base_dir / "runs" / f"compare-{stem}-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}"
     stop = _StopFlag()

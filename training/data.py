@@ -9,16 +9,13 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
+from artifact.corpora import Corpus
+from artifact.run_config import SPLIT_SEED, VAL_FRACTION, DataMode
 from artifact.tokenizer import Mode, Tokenizer
-from training.corpora import Corpus
-
-VAL_FRACTION = 0.1
-SPLIT_SEED = 1234
-DataMode = Literal["char", "word", "line"]
 
 
 class DataError(ValueError):

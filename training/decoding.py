@@ -2,41 +2,56 @@
 
 A character verse model gets its corpus's lexicon (every word it may write), endings at a
 sentence end and capitals at line starts; a one-poem-per-line model whose corpus is regulated
-Chinese verse gets that form. Rules are data in the manifest, so a model can be refreshed
-(``bardling export-rules``) without retraining, and the engine needs no knowledge of corpora.
+Chinese verse gets that form, with the corpus's shares of each shape and a tone and rhyme table
+(``training.prosody``) for every character of the corpus. Rules are data in the manifest, so a
+model can be refreshed (``bardling export-rules``) without retraining, and the engine needs no
+knowledge of corpora.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from artifact.lexicon import LEXICON_FILE, Lexicon
+from artifact.corpora import Corpus
+from artifact.lexicon import LEXICON_FILE, WORDS_FILE, Lexicon
 from artifact.manifest import Decoding, Manifest, sha256_file
+from artifact.tang_prosody import PROSODY_FILE, Prosody, shape_shares
 from artifact.verse_form import is_regulated
-from training.corpora import Corpus
 
 REGULATED_SHARE = 0.9  # of a line corpus's poems (some 6-clause poems are fine), to serve the form
 
 
-def derive_rules(mode: str, kind: str, corpus: Corpus) -> tuple[Decoding, Lexicon | None]:
-    """The rules for a model of ``mode``/``kind`` trained on ``corpus`` (lexicon not yet written)."""
+# by the ``Decoding`` field that names their file: "lexicon", "words", "prosody" (Tang tones and rhymes)
+Lexicons = dict[str, Lexicon | Prosody]
+
+
+def derive_rules(mode: str, kind: str, corpus: Corpus) -> tuple[Decoding, Lexicons]:
+    """The rules for a model of ``mode``/``kind`` trained on ``corpus`` (lexicons not yet written)."""
     text = "\n".join(corpus.texts.values())
     if mode == "char" and kind == "verse":
-        return Decoding(lexicon=LEXICON_FILE, sentence_end=True, line_capitals=True), Lexicon.from_text(text)
+        decoding = Decoding(lexicon=LEXICON_FILE, words=WORDS_FILE, sentence_end=True, line_capitals=True)
+        return decoding, {"lexicon": Lexicon.from_text(text), "words": Lexicon.from_text(text, whole=True)}
     if mode == "line" and kind == "verse":
         lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
         if lines and sum(map(is_regulated, lines)) >= REGULATED_SHARE * len(lines):
-            return Decoding(form="regulated"), None
-    return Decoding(), None
+            from training.prosody import build_prosody  # the dictionaries are needed for Tang only
+
+            decoding = Decoding(form="regulated", prosody=PROSODY_FILE, shapes=shape_shares(lines))
+            return decoding, {"prosody": build_prosody(text)}
+    return Decoding(), {}
 
 
-def write_rules(directory: Path, decoding: Decoding, lexicon: Lexicon | None) -> Decoding:
-    """Write the lexicon beside the model; returns ``decoding`` with its checksum filled in."""
-    if lexicon is None or decoding.lexicon is None:
-        return decoding.model_copy(update={"lexicon": None, "lexicon_sha256": None})
-    path = directory / decoding.lexicon
-    lexicon.write(path)
-    return decoding.model_copy(update={"lexicon_sha256": sha256_file(path)})
+def write_rules(directory: Path, decoding: Decoding, lexicons: Lexicons) -> Decoding:
+    """Write the lexicons beside the model; returns ``decoding`` with their checksums filled in."""
+    update: dict[str, str | None] = {}
+    for field in ("lexicon", "words", "prosody"):
+        name, lexicon = getattr(decoding, field), lexicons.get(field)
+        if name is None or lexicon is None:
+            update |= {field: None, f"{field}_sha256": None}
+            continue
+        lexicon.write(directory / name)
+        update[f"{field}_sha256"] = sha256_file(directory / name)
+    return decoding.model_copy(update=update)
 
 
 def refresh_rules(model_dir: Path, corpus: Corpus) -> Manifest:
@@ -46,10 +61,11 @@ def refresh_rules(model_dir: Path, corpus: Corpus) -> Manifest:
         raise ValueError(
             f"corpus {corpus.name!r} is not the text {manifest.name} was trained on (sha256 differs)"
         )
-    decoding, lexicon = derive_rules(manifest.tokenizer["mode"], manifest.kind, corpus)
-    manifest.decoding = write_rules(model_dir, decoding, lexicon)
-    stale = model_dir / LEXICON_FILE
-    if manifest.decoding.lexicon is None and stale.exists():
-        stale.unlink()
+    decoding, lexicons = derive_rules(manifest.tokenizer["mode"], manifest.kind, corpus)
+    manifest.decoding = write_rules(model_dir, decoding, lexicons)
+    for field, file in (("lexicon", LEXICON_FILE), ("words", WORDS_FILE), ("prosody", PROSODY_FILE)):
+        stale = model_dir / file
+        if getattr(manifest.decoding, field) is None and stale.exists():
+            stale.unlink()
     manifest.write(model_dir)
     return manifest

@@ -8,9 +8,9 @@ from typing import Any
 
 import torch
 
+from artifact.corpora import load_corpus
 from training import checkpoint
 from training.config import read_run_config
-from training.corpora import load_corpus
 from training.data import Dataset, LineData, dataset_for
 from training.models import RecurrentLM
 from training.scoring import dataset_metrics, lines_loss, stream_loss

@@ -13,20 +13,34 @@ from typing import Any
 import numpy as np
 import onnxruntime as ort
 
+from artifact.corpora import CorpusError, load_corpus
 from artifact.manifest import LOGITS_OUTPUT, TOKENS_INPUT, Manifest, StateTensor
-from training.corpora import CorpusError, load_corpus
 from training.data import dataset_for
 from training.scoring import State, dataset_metrics, nll_by_steps
 
 
 class OnnxBackend:
-    """A step graph under ONNX Runtime's CPU provider, as a ``scoring.Backend``."""
+    """A step graph under ONNX Runtime's CPU (or CUDA) provider, as a ``scoring.Backend``."""
 
-    def __init__(self, onnx_path: Path, state: Sequence[StateTensor], threads: int = 1) -> None:
-        """One thread by default: batch-1 steps are too small to share, and CPUs are often busy."""
+    def __init__(
+        self, onnx_path: Path, state: Sequence[StateTensor], threads: int = 1, device: str = "cpu"
+    ) -> None:
+        """One thread by default: batch-1 steps are too small to share, and CPUs are often busy.
+
+        ``device="cuda"`` is for big models, whose stateful score (one step per held-out token)
+        would take many minutes on a CPU; it fails rather than silently scoring on the CPU.
+        """
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
-        self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+        providers = ["CPUExecutionProvider"]
+        if device == "cuda":
+            getattr(ort, "preload_dlls", lambda: None)()  # CUDA/cuDNN from pip packages, when there
+            providers.insert(0, "CUDAExecutionProvider")
+        elif device != "cpu":
+            raise ValueError(f"unknown device {device!r}; use cpu or cuda")
+        self.session = ort.InferenceSession(str(onnx_path), options, providers=providers)
+        if self.session.get_providers()[0] != providers[0]:
+            raise ValueError("device 'cuda' was asked for, but ONNX Runtime cannot use CUDA here")
         self.state = list(state)
         self.outputs = [LOGITS_OUTPUT, *(s.output for s in self.state)]
 
@@ -50,6 +64,7 @@ def evaluate_model_dir(
     cache_dir: Path,
     corpus: str | None = None,
     onnx_path: Path | None = None,
+    device: str = "cpu",
 ) -> dict[str, Any]:
     """Held-out figures of an exported model on the split recorded in its manifest.
 
@@ -69,5 +84,5 @@ def evaluate_model_dir(
             "pass --corpus to score it anyway"
         )
     data = dataset_for(source, settings, manifest.build_tokenizer())
-    backend = OnnxBackend(onnx_path or model_dir / manifest.onnx.file, manifest.onnx.state)
+    backend = OnnxBackend(onnx_path or model_dir / manifest.onnx.file, manifest.onnx.state, device=device)
     return dataset_metrics(backend, data, generation=manifest.generation)

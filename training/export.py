@@ -10,6 +10,7 @@ import platform
 import shutil
 import tempfile
 import warnings
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import onnxruntime
 import torch
 from torch import nn
 
+from artifact.corpora import load_corpus
 from artifact.manifest import (
     LOGITS_OUTPUT,
     ONNX_FILE,
@@ -33,11 +35,11 @@ from artifact.manifest import (
     StateTensor,
     sha256_file,
 )
+from artifact.sampling import defaults_of
 from artifact.tokenizer import Tokenizer
 from training import checkpoint
 from training.card import write_card
 from training.config import read_run_config
-from training.corpora import load_corpus
 from training.decoding import derive_rules, write_rules
 from training.evaluate import evaluate_run, read_summary
 from training.evaluate_onnx import OnnxBackend
@@ -139,9 +141,7 @@ def make_samples(backend: Backend, tokenizer: Tokenizer, kind: str, gen: Generat
         backend,
         prime,
         count=count,
-        max_tokens=limit,
-        temperature=gen.temperature,
-        top_p=gen.top_p,
+        params=replace(defaults_of(gen), max_tokens=limit),
         rng=np.random.default_rng(SAMPLE_SEED),
         stop_id=stop,
         banned=tokenizer.never_sampled,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from artifact.corpora import CORPORA
 from artifact.manifest import GenerationDefaults
-from training.corpora import CORPORA
 from training.data import DataMode
 
 Kind = Literal["verse", "names", "prose"]

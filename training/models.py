@@ -6,7 +6,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import nn
+from torch.func import functional_call
 
 from training.config import Cell
 
@@ -28,6 +30,8 @@ class ModelConfig:
     layers: int
     dropout: float
     tie_weights: bool = False  # the head reuses the embedding matrix (needs embedding == hidden)
+    weight_drop: float = 0.0  # DropConnect on the hidden-to-hidden matrices, training only
+    emb_dropout: float = 0.0  # whole embedding rows (symbols) dropped per batch, training only
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -44,6 +48,10 @@ class RecurrentLM(nn.Module):
     With ``tie_weights`` the output layer shares the embedding matrix (Press & Wolf 2017;
     Inan et al. 2017): a word-level model loses a vocabulary-sized matrix, and usually some
     perplexity with it.
+
+    ``weight_drop`` and ``emb_dropout`` are AWD-LSTM's regularizers (Merity et al. 2018). Both act
+    only in training mode and only on a copy of the weights passed to the cell, so the parameters,
+    the checkpoints and the exported step graph are exactly those of a model trained without them.
     """
 
     def __init__(self, config: ModelConfig) -> None:
@@ -75,12 +83,32 @@ class RecurrentLM(nn.Module):
 
     def features(self, tokens: torch.Tensor, state: TorchState) -> tuple[torch.Tensor, TorchState]:
         """``tokens`` ``[batch, time]`` → top-layer outputs ``[batch, time, hidden]`` and the next state."""
-        x = self.embed(tokens)
+        x = self._embed(tokens)
         if self.config.cell == "lstm":
-            out, (h, c) = self.rnn(x, (state[0], state[1]))
+            out, (h, c) = self._cell(x, (state[0], state[1]))
             return out, (h, c)
-        out, h = self.rnn(x, state[0])
+        out, h = self._cell(x, state[0])
         return out, (h,)
+
+    def _embed(self, tokens: torch.Tensor) -> torch.Tensor:
+        p = self.config.emb_dropout
+        if not (self.training and p > 0):
+            return self.embed(tokens)
+        weight = self.embed.weight
+        keep = weight.new_empty((weight.shape[0], 1)).bernoulli_(1 - p) / (1 - p)
+        return F.embedding(tokens, weight * keep)
+
+    def _cell(self, x: torch.Tensor, state: Any) -> Any:
+        """The cell, with freshly DropConnect-ed recurrent matrices in training (one mask per batch)."""
+        p = self.config.weight_drop
+        if not (self.training and p > 0):
+            return self.rnn(x, state)
+        dropped = {
+            name: F.dropout(getattr(self.rnn, name), p, training=True)
+            for name in self.rnn._flat_weights_names
+            if name.startswith("weight_hh")
+        }
+        return functional_call(self.rnn, dropped, (x, state))
 
     def forward(self, tokens: torch.Tensor, state: TorchState) -> tuple[torch.Tensor, TorchState]:
         """``tokens`` ``[batch, time]`` → logits ``[batch, time, vocab]`` and the next state."""

@@ -10,9 +10,8 @@ matplotlib.use("Agg")  # no display: runs on servers and in subprocesses
 
 import matplotlib.pyplot as plt
 
-from training.reporting import MetricsLog
-
-PLOT_FILE = "loss.png"
+from artifact.files import replacing
+from artifact.run_metrics import LOSS_PLOT_FILE, MetricsLog
 
 
 def plot_losses(run_dir: Path, title: str = "") -> Path:
@@ -36,10 +35,9 @@ def plot_losses(run_dir: Path, title: str = "") -> Path:
         ax.grid(alpha=0.3)
         if train or val:
             ax.legend()
-        path = run_dir / PLOT_FILE
-        tmp = path.with_name(".loss.tmp.png")
-        fig.savefig(tmp)
-        tmp.replace(path)
+        path = run_dir / LOSS_PLOT_FILE
+        with replacing(path) as tmp:
+            fig.savefig(tmp)
         return path
     finally:
         plt.close(fig)

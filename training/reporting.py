@@ -1,57 +1,15 @@
-"""How a run reports itself: ``metrics.jsonl`` (for programs) and a rich progress bar (for people).
+"""How a run reports itself to people: a rich progress bar and summary tables.
 
-``metrics.jsonl`` is a protocol: the retraining worker runs ``bardling train`` in a subprocess
-and follows this file. One JSON object per line; ``event`` is ``progress``, ``eval``, ``done``
-or ``error``, and every event carries ``step``, ``total_steps`` and ``elapsed_s``.
+For programs a run writes ``metrics.jsonl``, whose format lives in ``artifact.run_metrics``.
 """
 
 from __future__ import annotations
 
-import json
-import math
-import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
-
-METRICS_FILE = "metrics.jsonl"
-
-
-class MetricsLog:
-    def __init__(self, run_dir: Path) -> None:
-        self.path = run_dir / METRICS_FILE
-
-    def write(self, event: str, **fields: Any) -> None:
-        record = {"event": event, **{k: _finite(v) for k, v in fields.items()}, "time": time.time()}
-        with self.path.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(record) + "\n")
-            fh.flush()
-
-    def events(self) -> Iterator[dict[str, Any]]:
-        if not self.path.is_file():
-            return
-        with self.path.open(encoding="utf-8") as fh:
-            for line in fh:
-                if line.strip():
-                    yield json.loads(line)
-
-    def rewind(self, step: int) -> None:
-        """Forget what happened after ``step`` (a resumed run repeats it) and the old ending."""
-        kept = [e for e in self.events() if e.get("step", 0) <= step and e["event"] not in ("done", "error")]
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text("".join(json.dumps(e) + "\n" for e in kept), "utf-8")
-        tmp.replace(self.path)
-
-
-def _finite(value: Any) -> Any:
-    """JSON has no NaN: non-finite floats become null (the ``error`` event says what happened)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 class ProgressView:

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from artifact.manifest import GenerationDefaults
+from artifact.sampling import SamplingParams, ban_mask, defaults_of, sample_rows
 from artifact.tokenizer import Mode, Tokenizer
 from training.data import Dataset, LineData, normalise_line
 from training.generation import generation_defaults
@@ -128,27 +129,24 @@ def sample(
     prime: Sequence[int],
     *,
     count: int,
-    max_tokens: int,
-    temperature: float,
-    top_p: float | None,
+    params: SamplingParams,
     rng: np.random.Generator,
     stop_id: int | None = None,
     banned: Sequence[int] = (),
 ) -> list[list[int]]:
-    """``count`` continuations of ``prime``, nucleus-sampled, never drawing ``banned``; each stops
-    at ``stop_id`` (dropped)."""
+    """``count`` continuations of ``prime``, drawn by the bot's own sampler (``artifact.sampling``)
+    with ``params``, never drawing ``banned``; each stops at ``stop_id`` (dropped)."""
     if not prime:
         raise ValueError("sampling needs at least one prime token")
     state = backend.initial_state(count)
     logits = np.zeros(0)
     for tok in prime:
         logits, state = backend.step(np.full(count, tok, dtype=np.int64), state)
+    mask = ban_mask(logits.shape[1], list(banned))
     out: list[list[int]] = [[] for _ in range(count)]
     done = np.zeros(count, dtype=bool)
-    for _ in range(max_tokens):
-        logits = logits.copy()
-        logits[:, list(banned)] = -np.inf
-        chosen = _draw(logits, temperature, top_p, rng)
+    for _ in range(params.max_tokens):
+        chosen = sample_rows(logits, params, rng.random(count), mask)
         for row in np.flatnonzero(~done):
             if stop_id is not None and chosen[row] == stop_id:
                 done[row] = True
@@ -160,21 +158,6 @@ def sample(
     return out
 
 
-def _draw(
-    logits: np.ndarray, temperature: float, top_p: float | None, rng: np.random.Generator
-) -> np.ndarray:
-    probs = np.exp(log_softmax(logits.astype(np.float64) / max(temperature, 1e-6)))
-    order = np.argsort(-probs, axis=1)
-    sorted_p = np.take_along_axis(probs, order, axis=1)
-    if top_p is not None and top_p < 1.0:
-        keep = np.cumsum(sorted_p, axis=1) - sorted_p < top_p  # always keeps the top token
-        sorted_p = np.where(keep, sorted_p, 0.0)
-    cdf = np.cumsum(sorted_p, axis=1)
-    u = rng.random(len(probs)) * cdf[:, -1]
-    pick = np.minimum((cdf < u[:, None]).sum(axis=1), probs.shape[1] - 1)
-    return order[np.arange(len(probs)), pick]
-
-
 def novelty(
     backend: Backend,
     tokenizer: Tokenizer,
@@ -182,9 +165,7 @@ def novelty(
     val_lines: Sequence[str],
     *,
     count: int = 1000,
-    max_tokens: int,
-    temperature: float,
-    top_p: float | None,
+    params: SamplingParams,
     seed: int = 0,
 ) -> dict[str, float]:
     """Shares of ``count`` sampled lines that copy a training line, a held-out line, or are new."""
@@ -193,9 +174,7 @@ def novelty(
         backend,
         [tokenizer.bos_id],
         count=count,
-        max_tokens=max_tokens,
-        temperature=temperature,
-        top_p=top_p,
+        params=params,
         rng=np.random.default_rng(seed),
         stop_id=tokenizer.eos_id,
         banned=tokenizer.never_sampled,
@@ -233,9 +212,7 @@ def dataset_metrics(
             data.train_lines,
             data.val_lines,
             count=novelty_samples,
-            max_tokens=gen.max_tokens,
-            temperature=gen.temperature,
-            top_p=gen.top_p,
+            params=defaults_of(gen),
         )
         figures = loss_figures(loss, "line")
         return {"val_loss": loss, "val_bpc": figures["bpc"], "val_ppl": figures["ppl"], "novelty": shares}

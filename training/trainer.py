@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,18 +14,22 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from rich.text import Text
 
+from artifact.corpora import load_corpus
+from artifact.run_metrics import MetricsLog
 from artifact.tokenizer import Tokenizer
 from training import checkpoint
 from training.batches import LineBatches, StreamBatches
 from training.config import CONFIG_FILE, DEFAULT_STEPS, TrainConfig, read_run_config, write_run_config
-from training.corpora import load_corpus
 from training.data import Dataset, LineData, dataset_for
 from training.evaluate import SUMMARY_FILE, final_metrics, quick_val_loss, read_summary, write_summary
 from training.models import ModelConfig, RecurrentLM, TorchState
 from training.plots import plot_losses
-from training.reporting import MetricsLog, ProgressView, summary_table
+from training.previews import preview
+from training.reporting import ProgressView, summary_table
 from training.scoring import IGNORE
+from training.tensorboard_log import TensorBoardLog
 
 EVALS_PER_RUN = 10
 
@@ -45,6 +50,7 @@ class RunOptions:
     should_stop: Callable[[], bool] | None = None  # polled every step: a clean, resumable stop
     show_progress: bool = True
     log_every: int | None = None
+    tensorboard: bool = False  # also write TensorBoard event files (needs the optional package)
 
 
 def pick_device(name: str) -> torch.device:
@@ -100,8 +106,9 @@ def train(run_dir: Path, options: RunOptions, config: TrainConfig | None = None)
         raise TrainingError(
             f"{run_dir} already holds a run; continue it with --resume or pick another --run-dir"
         )
+    created = not run_dir.exists()
     run_dir.mkdir(parents=True, exist_ok=True)
-    log = MetricsLog(run_dir)
+    log = TensorBoardLog(run_dir) if options.tensorboard else MetricsLog(run_dir)
     if config is not None:
         log.path.unlink(missing_ok=True)  # the error of an attempt that never got going
     try:
@@ -109,10 +116,20 @@ def train(run_dir: Path, options: RunOptions, config: TrainConfig | None = None)
     except TrainingError as exc:
         if not any(e["event"] == "error" for e in log.events()):
             log.write("error", message=str(exc), step=0, total_steps=0, elapsed_s=0.0)
+        _forget_unstarted(run_dir, created)
         raise
     except Exception as exc:
         log.write("error", message=f"{type(exc).__name__}: {exc}", step=0, total_steps=0, elapsed_s=0.0)
+        _forget_unstarted(run_dir, created)
         raise
+
+
+def _forget_unstarted(run_dir: Path, created: bool) -> None:
+    """A run directory made by a start that failed before the run began (an unknown corpus, data
+    too small) holds nothing worth keeping; the caller reports the error. A directory someone else
+    made (a retraining job's, with its log) stays."""
+    if created and not (run_dir / CONFIG_FILE).exists():
+        shutil.rmtree(run_dir, ignore_errors=True)
 
 
 class _Run:
@@ -153,6 +170,8 @@ class _Run:
             config.layers,
             config.dropout,
             config.tie_weights,
+            config.weight_drop,
+            config.emb_dropout,
         )
         torch.manual_seed(config.seed)
         self.model = RecurrentLM(self.model_config).to(self.device)
@@ -173,6 +192,7 @@ class _Run:
         self.step, self.best_val, self.best_step, self.elapsed_before = 0, math.inf, 0, 0.0
         self.carried: TorchState | None = None
         self.last_eval_step = -1
+        self.averaging = _Averaging(config.average_last)
         self.window = {"loss_sum": 0.0, "count": 0}
         if resume is not None:
             self._restore(resume)
@@ -228,6 +248,7 @@ class _Run:
             "batches": self.batches.state_dict(),
             "carried": None if self.carried is None else [s.cpu() for s in self.carried],
             "window": dict(self.window),
+            "averaging": self.averaging.state_dict(),
             "rng": checkpoint.rng_states(),
             "elapsed_s": elapsed,
         }
@@ -241,6 +262,7 @@ class _Run:
         carried = payload["carried"]
         self.carried = None if carried is None else tuple(s.to(self.device) for s in carried)
         self.window = dict(payload["window"])
+        self.averaging.load_state_dict(payload.get("averaging"))
         self.step, self.best_val, self.best_step = payload["step"], payload["best_val"], payload["best_step"]
         self.elapsed_before = payload["elapsed_s"]
         checkpoint.restore_rng_states(payload["rng"])
@@ -291,6 +313,7 @@ class _Run:
                     last_log_time, last_log_step, tokens_since = now, self.step, 0
                 if self.step % cfg.eval_every == 0 or self.step == self.total:
                     view.set_val(self._evaluate(elapsed))
+                    self._show_preview(view)
             elapsed = self.elapsed_before + time.monotonic() - started
             if stopped == "interrupted":
                 self._save_last(elapsed)  # no evaluation: the resumed run must match an unbroken one
@@ -299,6 +322,12 @@ class _Run:
             if self.last_eval_step != self.step:
                 self._evaluate(elapsed)
         return self._finish(elapsed, stopped)
+
+    def _show_preview(self, view: ProgressView) -> None:
+        """A few lines of what the model writes now, above the progress bar (not when quiet)."""
+        if self.options.show_progress:
+            text = preview(self.model, self.data, self.device, seed=self.config.seed + self.step)
+            view.progress.console.print(Text(f"step {self.step}:", style="dim"), Text(text), sep="\n")
 
     def _where(self, elapsed: float) -> dict[str, Any]:
         return {"step": self.step, "total_steps": self.total, "elapsed_s": round(elapsed, 3)}
@@ -330,15 +359,32 @@ class _Run:
     def _evaluate(self, elapsed: float) -> float:
         val = quick_val_loss(self.model, self.data, self.device)
         self.last_eval_step = self.step
+        self.averaging.record(self.step, self.model)
         if val < self.best_val:
             self.best_val, self.best_step = val, self.step
+            self.averaging.mark_best()
             checkpoint.save(checkpoint.checkpoint_path(self.run_dir, checkpoint.BEST), self._payload())
         self._save_last(elapsed)
         self.log.write("eval", **self._where(elapsed), val_loss=val, best_val_loss=self.best_val)
         plot_losses(self.run_dir, title=self.run_dir.name)
         return val
 
+    def _average(self) -> dict[str, Any] | None:
+        """Checkpoint averaging: the mean weights replace ``best.pt`` only if they score better."""
+        mean, steps = self.averaging.mean_up_to_best()
+        if mean is None:
+            return None
+        self.model.load_state_dict(mean)
+        val = quick_val_loss(self.model, self.data, self.device)
+        kept = val < self.best_val
+        if kept:
+            self.best_val = val
+            payload = self._payload() | {"step": self.best_step, "averaged_steps": steps}
+            checkpoint.save(checkpoint.checkpoint_path(self.run_dir, checkpoint.BEST), payload)
+        return {"steps": steps, "val_loss": val, "kept": kept}
+
     def _finish(self, elapsed: float, stopped: str | None) -> dict[str, Any]:
+        averaged = self._average()
         best = checkpoint.load(checkpoint.checkpoint_path(self.run_dir, checkpoint.BEST))
         self.model.load_state_dict(best["model"])
         metrics = final_metrics(self.model, self.data, self.device)
@@ -353,6 +399,8 @@ class _Run:
             "parameters": self.model.parameters_count,
             "stopped": stopped,
         }
+        if averaged is not None:
+            summary["averaged"] = averaged
         write_summary(self.run_dir, summary)
         self.log.write(
             "done",
@@ -371,3 +419,42 @@ class _Run:
             rows |= {f"novelty {k}": v for k, v in (metrics.get("novelty") or {}).items()}
             Console().print(summary_table(f"{self.corpus.name}: {SUMMARY_FILE}", rows))
         return summary
+
+
+class _Averaging:
+    """The last ``n`` evaluated weights (CPU copies), and the window that ended at the best evaluation.
+
+    Averaging the weights of a few evaluations up to the best one (a cheap stand-in for
+    Polyak/ASGD averaging) smooths the noise of the last optimizer steps; ``n`` < 2 keeps nothing.
+    """
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.window: list[tuple[int, dict[str, torch.Tensor]]] = []
+        self.best: list[tuple[int, dict[str, torch.Tensor]]] = []
+
+    def record(self, step: int, model: torch.nn.Module) -> None:
+        if self.n < 2:
+            return
+        weights = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+        self.window = [*self.window, (step, weights)][-self.n :]
+
+    def mark_best(self) -> None:
+        self.best = list(self.window)
+
+    def mean_up_to_best(self) -> tuple[dict[str, torch.Tensor] | None, list[int]]:
+        if len(self.best) < 2:
+            return None, []
+        mean = {
+            key: torch.stack([w[key].float() for _, w in self.best]).mean(0).to(self.best[0][1][key].dtype)
+            for key in self.best[0][1]
+        }
+        return mean, [step for step, _ in self.best]
+
+    def state_dict(self) -> dict[str, Any] | None:
+        return {"window": self.window, "best": self.best} if self.n >= 2 else None
+
+    def load_state_dict(self, state: dict[str, Any] | None) -> None:
+        if state is not None:
+            self.window = [(int(step), weights) for step, weights in state["window"]]
+            self.best = [(int(step), weights) for step, weights in state["best"]]

@@ -5,6 +5,8 @@ Each sub-module registers its own commands; training commands import torch only 
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
+
 import typer
 
 from bot.cli import doctor, evaluate, generate, jobs, serve
@@ -20,3 +22,23 @@ app = typer.Typer(
 
 for module in (serve, generate, jobs, doctor, training_cli, evaluate):
     module.register(app)
+
+
+def _print_version(value: bool) -> None:
+    """``--version``: the installed distribution's version, so bug reports name what ran."""
+    if value:
+        try:
+            installed = version("bardling")
+        except PackageNotFoundError:  # a source tree run without installing
+            installed = "unknown (not installed)"
+        typer.echo(f"bardling {installed}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    show_version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Shakespeare-style verse and dinosaur names from small recurrent language models."""

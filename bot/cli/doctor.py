@@ -9,6 +9,7 @@ migrates nor creates a database. Exit status 1 when any check fails; warnings do
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import re
 import shutil
@@ -19,12 +20,14 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.cli.serve import TransportName, missing_token
 from bot.config import Settings, describe_settings_error
 from bot.engine.api import EngineError, GenerationRequest, ModelInfo, SamplingParams
 from bot.observability import health as health_check
 from bot.observability.logs import one_line
+from bot.storage.database import masked_url, without_password
 
 if TYPE_CHECKING:
     from bot.engine import Engine
@@ -72,7 +75,7 @@ def health() -> None:
 async def run_checks(settings: Settings, transports: list[TransportName]) -> list[Check]:
     checks = [configuration(settings), tokens(settings, transports), await database(settings)]
     model_checks, infos = await models(settings)
-    return [*checks, *model_checks, gpu(settings, infos)]
+    return [*checks, *model_checks, gpu(settings, infos), corpora(settings)]
 
 
 # --------------------------------------------------------------------------- the checks
@@ -122,15 +125,20 @@ async def database(settings: Settings) -> Check:
     scripts = ScriptDirectory.from_config(alembic_config())
     head = scripts.get_current_head()
     engine = create_engine(url)
+    damage = None
     try:
         async with asyncio.timeout(DATABASE_TIMEOUT_S), engine.connect() as conn:
             current = await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
+            if current == head:
+                damage = await _unreadable(conn)
     except Exception as err:
-        reason = one_line(err)
+        reason = without_password(one_line(err), url)
         return Check("database", "fail", f"cannot reach {masked_url(url)}: {reason}")
     finally:
         await engine.dispose()
     where = f"{engine.dialect.name} reachable"
+    if damage:
+        return Check("database", "fail", f"{where}, but its data cannot be read: {damage}")
     if current == head:
         return Check("database", "ok", f"{where}, migrations at head ({head})")
     if current is None:
@@ -156,7 +164,7 @@ async def models(settings: Settings) -> tuple[list[Check], list[ModelInfo]]:
             where = f"{settings.bundled_models_dir} or {settings.resolved_models_dir}"
             return [Check("models", "fail", f"no exported models in {where}")], []
         checks = [await _try_model(engine, name) for name in names]
-        return checks, engine.models()
+        return [*checks, *_defaults_installed(settings, names)], engine.models()
     finally:
         await engine.close()
 
@@ -169,7 +177,47 @@ async def _try_model(engine: Engine, name: str) -> Check:
     info = next(m for m in engine.models() if m.name == name)
     loss = info.metrics.get("val_loss")
     quality = f", validation loss {loss:.3f}" if isinstance(loss, float) else ""
-    return Check(f"model {name}", "ok", f"version {info.version} on {info.provider}, checksum ok{quality}")
+    detail = f"version {info.version} on {info.provider}, checksum ok{quality}"
+    if engine.manifest(name).content_sha256 is None:
+        unsealed = "its manifest has no content checksum (re-export it)"
+        return Check(f"model {name}", "warn", f"{detail}; {unsealed}")
+    return Check(f"model {name}", "ok", detail)
+
+
+def _defaults_installed(settings: Settings, names: list[str]) -> list[Check]:
+    """The default models are installed (else /poem or /dinoname quietly use another one)."""
+    missing = [
+        f"BARDLING_{setting.upper()}={value} is not installed: another model of its kind serves instead"
+        for setting, value in (
+            ("default_poem_model", settings.default_poem_model),
+            ("default_names_model", settings.default_names_model),
+        )
+        if value not in names
+    ]
+    return [Check("default models", "warn", "; ".join(missing))] if missing else []
+
+
+def corpora(settings: Settings) -> Check:
+    """Which named corpora a retraining run could use, and from where; nothing is read or fetched."""
+    from artifact.corpora import CORPORA, availability
+
+    where = {
+        "local": "in BARDLING_CORPORA_DIR",
+        "cached": "cached",
+        "download": "downloaded on first use",
+        "build": "built from its public source on first use",
+        "missing": "not available (no address; put a verified copy in BARDLING_CORPORA_DIR)",
+    }
+    found: dict[str, list[str]] = {}
+    for name, spec in CORPORA.items():
+        state = availability(spec, corpora_dir=settings.corpora_dir, cache_dir=settings.corpus_cache_dir)
+        found.setdefault(where[state], []).append(name)
+    detail = "; ".join(f"{', '.join(names)}: {state}" for state, names in found.items())
+    missing = [m for m in ("torch", "pooch") if importlib.util.find_spec(m) is None]
+    if missing:
+        extra = "retraining needs the train extra (pip install -e '.[train]'; missing " + ", ".join(missing)
+        return Check("corpora", "warn", f"{extra}); {detail}")
+    return Check("corpora", "ok", detail)
 
 
 def gpu(settings: Settings, infos: list[ModelInfo]) -> Check:
@@ -192,8 +240,20 @@ def gpu(settings: Settings, infos: list[ModelInfo]) -> Check:
 
 
 # --------------------------------------------------------------------------- helpers
-def masked_url(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
+async def _unreadable(conn: AsyncConnection) -> str | None:
+    """Why the tables cannot be read (a row of each, and SQLite's own page check), or None."""
+    from bot.storage.store import PROBES
+
+    try:
+        for probe in PROBES:
+            await conn.execute(probe)
+        if conn.dialect.name == "sqlite":
+            verdict = (await conn.exec_driver_sql("PRAGMA quick_check")).scalar()
+            if verdict != "ok":
+                return f"SQLite's check says: {str(verdict)[:200]}"
+    except Exception as err:
+        return one_line(err)
+    return None
 
 
 def _webhook_problem(settings: Settings) -> str | None:

@@ -16,17 +16,26 @@ from typing import Annotated, Any
 
 import typer
 
+from artifact.forms import FORMS
+from artifact.sampling import MAX_TEMPERATURE, MAX_TOKENS, MIN_TEMPERATURE
 from artifact.verse_form import as_lines
 from bot.cli.settings_loader import load_settings
 from bot.config import Settings
-from bot.engine.api import EngineError, GenerationRequest, GenerationResult, ModelInfo, SamplingParams
+from bot.core.commands.generate import pick_form
+from bot.core.errors import UserError
+from bot.engine.api import EngineError, GenerationRequest, GenerationResult, ModelInfo, SamplingOverrides
 
 ModelOpt = Annotated[str | None, typer.Option("--model", "-m", help="Model name (default from settings).")]
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="RNG seed; the same seed gives the same text.")]
-TemperatureOpt = Annotated[float | None, typer.Option("--temperature", "-t", help="In (0, 2].")]
+TemperatureOpt = Annotated[
+    float | None,
+    typer.Option("--temperature", "-t", help=f"From {MIN_TEMPERATURE:g} to {MAX_TEMPERATURE:g}."),
+]
 TopKOpt = Annotated[int | None, typer.Option("--top-k", help="Sample among the k likeliest symbols.")]
 TopPOpt = Annotated[float | None, typer.Option("--top-p", help="Nucleus sampling mass, in (0, 1].")]
-LengthOpt = Annotated[int | None, typer.Option("--length", "-n", help="Most symbols to generate (1–2000).")]
+LengthOpt = Annotated[
+    int | None, typer.Option("--length", "-n", help=f"Most symbols to generate (1–{MAX_TOKENS}).")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per result.")]
 DeviceOpt = Annotated[str | None, typer.Option("--device", help="auto, cpu or cuda (default from settings).")]
 
@@ -52,6 +61,13 @@ def poem(
     acrostic: Annotated[
         str | None, typer.Option("--acrostic", help="Chinese verse: 4 or 8 characters that start the lines.")
     ] = None,
+    form: Annotated[
+        str | None,
+        typer.Option("--form", help=f"{', '.join(FORMS)} (default: the model's, as /poem)."),
+    ] = None,
+    chars: Annotated[
+        int | None, typer.Option("--chars", help="Chinese verse: 5 or 7 characters a line.")
+    ] = None,
     as_json: JsonOpt = False,
     stream: Annotated[bool, typer.Option("--stream", help="Print the verse as it is written.")] = False,
     device: DeviceOpt = None,
@@ -62,10 +78,16 @@ def poem(
 
     async def run(engine: Any, settings: Settings) -> None:
         name = model or _routed(engine.models(), settings.default_poem_model, seed_text, acrostic or "")
-        params = _params(engine, name, temperature, top_k, top_p, length, lines)
+        params = _params(temperature, top_k, top_p, length, lines)
         base = _base_seed(seed)
+        info = next((m for m in engine.models() if m.name == name), None)
+        try:
+            chosen = pick_form(info, form or "") if info is not None else form
+        except UserError as err:
+            _fail(str(err))
         requests = [
-            GenerationRequest(name, seed_text, params, base + i, acrostic=acrostic) for i in range(count)
+            GenerationRequest(name, seed_text, params, base + i, acrostic=acrostic, form=chosen, chars=chars)
+            for i in range(count)
         ]
         if stream:
             await _stream(engine, requests[0])
@@ -95,7 +117,7 @@ def dinoname(
 
     async def run(engine: Any, settings: Settings) -> None:
         name = model or settings.default_names_model
-        params = _params(engine, name, temperature, top_k, top_p, length, None)
+        params = _params(temperature, top_k, top_p, length, None)
         request = GenerationRequest(name, prefix, params, _base_seed(seed))
         results = await distinct_names(engine, request, count)
         _print(results, as_json=as_json, between="")
@@ -107,21 +129,11 @@ def dinoname(
 
 # --------------------------------------------------------------------- internals
 def _params(
-    engine: Any,
-    name: str,
-    temperature: float | None,
-    top_k: int | None,
-    top_p: float | None,
-    length: int | None,
-    lines: int | None,
-) -> SamplingParams | None:
-    """The model's defaults with the options given on top; None when none were given."""
-    from bot.core.generation import with_overrides
-    from bot.engine.sampling import resolve_params
-
-    defaults = resolve_params(None, engine.manifest(name).generation)
-    return with_overrides(
-        defaults, temperature=temperature, top_k=top_k, top_p=top_p, max_tokens=length, max_lines=lines
+    temperature: float | None, top_k: int | None, top_p: float | None, length: int | None, lines: int | None
+) -> SamplingOverrides:
+    """The options given; the engine merges the model's defaults under them and checks the result."""
+    return SamplingOverrides(
+        temperature=temperature, top_k=top_k, top_p=top_p, max_tokens=length, max_lines=lines
     )
 
 

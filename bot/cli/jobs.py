@@ -27,7 +27,7 @@ PLATFORM = "cli"
 
 jobs_app = typer.Typer(
     name="jobs",
-    help="Retraining jobs: list, show, start, cancel, rollback (admin commands, from a terminal).",
+    help="Retraining jobs: list, show, start, cancel, rollback, activate (admin commands, from a terminal).",
     no_args_is_help=True,
 )
 
@@ -60,7 +60,8 @@ def _user() -> str:
 
 async def _say(app: Bardling, command: str, args: str = "", attachment: Path | None = None) -> Reply:
     user = _user()
-    reply = await app.core.handle(Invocation(PLATFORM, user, user, user, command, args, attachment))
+    invocation = Invocation(PLATFORM, user, user, user, command, args, attachment=attachment)
+    reply = await app.core.handle(invocation)
     typer.secho(reply.text, fg=typer.colors.RED if reply.error else None, err=reply.error)
     return reply
 
@@ -99,6 +100,15 @@ def rollback(
 ) -> None:
     """Serve an earlier version of a model."""
     _run("rollback", f"{model} {version or ''}".strip())
+
+
+@jobs_app.command()
+def activate(
+    model: Annotated[str, typer.Argument(help="The model.")],
+    version: Annotated[str, typer.Argument(help="A version in the models dir that has never served.")],
+) -> None:
+    """Serve a version that never served, if it passes the retraining gate (kind, corpus, loss)."""
+    _run("activate", f"{model} {version}")
 
 
 @jobs_app.command()

@@ -16,7 +16,8 @@ import typer
 
 from bot.cli.settings_loader import load_settings
 from bot.config import Settings
-from bot.observability.logs import configure_logging
+from bot.observability.logs import configure_logging, one_line, redact, secrets_of
+from bot.storage import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,10 @@ class TransportName(StrEnum):
     console = "console"
     telegram = "telegram"
     discord = "discord"
+
+
+class StartError(RuntimeError):
+    """A transport could not start (network down, token refused): one line for the operator."""
 
 
 class Transport(Protocol):
@@ -76,8 +81,8 @@ async def serve(settings: Settings, names: list[TransportName], *, admin: bool =
             transports = [_build(n, app.core, settings, admin) for n in dict.fromkeys(names)]
             started: list[Transport] = []
             try:
-                for transport in transports:
-                    await transport.start()
+                for name, transport in zip(dict.fromkeys(names), transports, strict=True):
+                    await _start(name, transport)
                     started.append(transport)
                 await _until_done(started, stop)
             finally:
@@ -89,6 +94,14 @@ async def serve(settings: Settings, names: list[TransportName], *, admin: bool =
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+
+
+async def _start(name: TransportName, transport: Transport) -> None:
+    try:
+        await transport.start()
+    except Exception as err:
+        log.debug("starting %s failed", name, exc_info=True)  # the traceback, for those who ask for it
+        raise StartError(f"{name} could not start: {one_line(err)}") from err
 
 
 async def _until_done(started: list[Transport], stop: asyncio.Event) -> None:
@@ -111,8 +124,12 @@ def _run(settings: Settings, names: list[TransportName], admin: bool, log_level:
     if problem:
         typer.echo(problem, err=True)
         raise typer.Exit(2)
-    configure_logging(log_level, settings.log_format)
-    asyncio.run(serve(settings, names, admin=admin))
+    configure_logging(log_level, settings.log_format, secrets_of(settings))
+    try:
+        asyncio.run(serve(settings, names, admin=admin))
+    except (StartError, StorageError) as err:  # platform unreachable, database damaged: one line
+        typer.echo(redact(str(err), secrets_of(settings)), err=True)
+        raise typer.Exit(1) from None
 
 
 def register(app: typer.Typer) -> None:

@@ -12,17 +12,16 @@ from bot.storage import Storage, users
 
 if TYPE_CHECKING:
     from bot.core.core import CommandCore
-    from bot.jobs.service import JobService
 
 
 @dataclass
 class Services:
-    """Everything commands use; a new command group adds its service here (e.g. a job manager)."""
+    """Everything the core's commands use (a group from another package gets its own service bound to
+    its handlers when it is registered: ``Commands.register``)."""
 
     settings: Settings
     storage: Storage
     engine: Generator
-    jobs: JobService | None = None  # admin retraining; None where the engine cannot swap versions
 
 
 class Context:
@@ -47,6 +46,11 @@ class Context:
     @property
     def engine(self) -> Generator:
         return self.core.services.engine
+
+    @property
+    def is_chat_admin(self) -> bool:
+        """May change what is allowed in this chat (``/chat``): its admins, and the bot's."""
+        return self.inv.chat_admin or self.is_admin
 
     @property
     def chat_key(self) -> str:

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, fields, replace
-from typing import Any
+from dataclasses import dataclass
 
 from artifact.verse_form import as_lines
 from bot.core.context import Context
+from bot.core.i18n import _
 from bot.core.text import unique_in_order
 from bot.core.types import Button, Reply
-from bot.engine.api import GenerationRequest, SamplingParams
+from bot.engine.api import GenerationRequest, SamplingOverrides, SamplingParams
 from bot.engine.names import distinct_names
 from bot.storage import generations
 from bot.storage.models import Generation
@@ -29,7 +29,9 @@ class Recipe:
     command: str  # "poem" or "dinoname": how the text is made and shown
     model: str
     seed_text: str
-    params: SamplingParams | None  # None: the model's defaults (resolved ones are stored)
+    # what the user chose (merged with the model's defaults by the engine), or a stored generation's
+    # complete parameters; the resolved ones are stored
+    params: SamplingParams | SamplingOverrides | None
     rng_seed: int
     count: int = 1
     version: str | None = None  # None: the version being served
@@ -41,12 +43,11 @@ class Recipe:
     def of(cls, row: Generation, *, rng_seed: int | None = None, same_version: bool) -> Recipe:
         """The recipe a stored generation was made from; ``rng_seed`` set → a fresh variation."""
         stored = dict(row.params)
-        names = {f.name for f in fields(SamplingParams)}
         return cls(
             command=row.command,
             model=row.model,
             seed_text=row.seed_text,
-            params=SamplingParams(**{k: v for k, v in stored.items() if k in names}),
+            params=SamplingParams.from_dict(stored),
             rng_seed=row.rng_seed if rng_seed is None else rng_seed,
             count=int(stored.get("count", 1)),
             version=row.model_version if same_version else None,
@@ -63,12 +64,7 @@ class Outcome:
     params: SamplingParams
     dropped: list[str]
     latency_s: float
-
-
-def with_overrides(defaults: SamplingParams | None, **overrides: Any) -> SamplingParams | None:
-    """The model's defaults with the user's choices on top; None when the user chose nothing."""
-    chosen = {k: v for k, v in overrides.items() if v is not None}
-    return replace(defaults or SamplingParams(), **chosen) if chosen else None
+    as_seen: str = ""  # the text as generations stored before seeds were printed as typed show it
 
 
 async def produce(ctx: Context, recipe: Recipe) -> Outcome:
@@ -90,7 +86,9 @@ async def produce(ctx: Context, recipe: Recipe) -> Outcome:
     else:
         first = await ctx.engine.generate(request)
         text = as_lines(first.text.rstrip())
-    return Outcome(text, first.model_version, first.params, first.dropped, time.perf_counter() - start)
+    as_seen = as_lines(first.as_seen.rstrip()) if recipe.command != NAMES_COMMAND else text
+    elapsed = time.perf_counter() - start
+    return Outcome(text, first.model_version, first.params, first.dropped, elapsed, as_seen)
 
 
 async def store(ctx: Context, recipe: Recipe, outcome: Outcome) -> Generation:
@@ -122,24 +120,29 @@ def ignored_note(dropped: list[str]) -> str | None:
     if not dropped:
         return None
     shown = unique_in_order([_shown(ch) for ch in dropped])
-    more = f" (+{len(shown) - 20} more)" if len(shown) > 20 else ""
-    return "Ignored characters this model does not know: " + " ".join(shown[:20]) + more
+    more = _(" (+{count} more)", count=len(shown) - 20) if len(shown) > 20 else ""
+    return _("Ignored characters this model does not know: {chars}", chars=" ".join(shown[:20])) + more
 
 
 def generation_buttons(generation_id: int) -> list[Button]:
     arg = str(generation_id)
-    return [Button("⭐ Save", "fav", arg), Button("🔁 Again", "again", arg)]
+    return [
+        Button(_("⭐ Save"), "fav", arg),
+        Button(_("🔁 Again"), "again", arg),
+        Button(_("🖼 Card"), "card", arg),
+    ]
 
 
 def show(generation_id: int, text: str, footer: str, notes: Sequence[str | None] = ()) -> Reply:
     """The text, any notes, and a footer naming the id (for ``/fav 12``, ``/replay 12``)."""
-    body = text or "(the muse was silent this time — try /again)"
+    body = text or _("(the muse was silent this time — try /again)")
     lines = [body, "", *[n for n in notes if n], footer]
     return Reply("\n".join(lines), buttons=generation_buttons(generation_id), generation_id=generation_id)
 
 
 def footer(row: Generation) -> str:
-    return f"#{row.id} · {row.model} v{row.model_version}"
+    form = row.params.get("form") if isinstance(row.params, dict) else None
+    return f"#{row.id} · {row.model} v{row.model_version}" + (f" · {form}" if form else "")
 
 
 async def make(ctx: Context, recipe: Recipe, notes: Sequence[str | None] = ()) -> Reply:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.errors import UserError
+from bot.core.i18n import _
 from bot.storage import generations
 from bot.storage.models import Generation
 
@@ -17,7 +18,7 @@ async def reachable(ctx: Context, generation_id: int) -> Generation:
     row = await generations.get(ctx.storage, generation_id)
     if row is not None and (row.chat_id == ctx.chat_key or row.user_id == await ctx.known_user_id()):
         return row
-    raise UserError(f"No generation #{generation_id} here — see /history.")
+    raise UserError(_("No generation #{id} here — see /history.", id=generation_id))
 
 
 async def chosen_or_last(ctx: Context, generation_id: int | None) -> Generation:
@@ -27,5 +28,5 @@ async def chosen_or_last(ctx: Context, generation_id: int | None) -> Generation:
     user_id = await ctx.known_user_id()
     latest = [] if user_id is None else await generations.latest(ctx.storage, user_id, limit=1)
     if not latest:
-        raise UserError("Nothing made yet — try /poem or /dinoname first.")
+        raise UserError(_("Nothing made yet — try /poem or /dinoname first."))
     return latest[0]

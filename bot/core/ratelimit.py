@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.core.i18n import _
+
 
 @dataclass
 class _Bucket:
@@ -53,6 +55,12 @@ class RateLimiter:
             return 0.0
         return (1.0 - bucket.tokens) / self.rate
 
+    def give_back(self, key: str) -> None:
+        """Return the token ``take`` spent on a request that was then refused."""
+        bucket = self._buckets.get(key)
+        if bucket is not None:
+            bucket.tokens = min(self.burst, bucket.tokens + 1.0)
+
     def _prune(self, now: float) -> None:
         full = [k for k, b in self._buckets.items() if self._refilled(b, now) >= self.burst]
         for key in full:
@@ -60,4 +68,4 @@ class RateLimiter:
 
 
 def wait_message(seconds: float) -> str:
-    return f"Easy there — you can generate again in {max(1, math.ceil(seconds))} s."
+    return _("Easy there — you can generate again in {seconds} s.", seconds=max(1, math.ceil(seconds)))

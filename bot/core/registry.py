@@ -6,9 +6,10 @@ Command groups live in ``bot.core.commands`` as modules with ``register(registry
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, cast
 
 from bot.core.types import CommandSpec, Reply
 
@@ -44,6 +45,41 @@ class Command:
         if self.spec.file:
             parts.append("[+ file]")
         return " ".join(parts)
+
+
+class Commands:
+    """A group's commands, each declared where its handler is written::
+
+        commands = Commands()
+
+        @commands.command(CommandSpec("fav", "Save a generation", [ID]))
+        async def fav(ctx: Context, args: Args) -> Reply: ...
+
+    ``register(registry, *bound)`` adds them; ``bound`` values (a group's service) come first in
+    every handler's arguments, so a group needs no global state and the core need not know them.
+    """
+
+    def __init__(self) -> None:
+        self._declared: list[tuple[Command, tuple[str, ...]]] = []
+
+    def command(
+        self,
+        spec: CommandSpec,
+        *,
+        greedy: str | None = None,
+        generates: bool = False,
+        aliases: tuple[str, ...] = (),
+    ) -> Callable[[Callable[..., Awaitable[Reply]]], Callable[..., Awaitable[Reply]]]:
+        def declare(handler: Callable[..., Awaitable[Reply]]) -> Callable[..., Awaitable[Reply]]:
+            self._declared.append((Command(spec, cast(Handler, handler), greedy, generates), aliases))
+            return handler
+
+        return declare
+
+    def register(self, registry: Registry, *bound: object) -> None:
+        for command, aliases in self._declared:
+            handler = functools.partial(command.handler, *bound) if bound else command.handler
+            registry.add(replace(command, handler=handler), aliases=aliases)
 
 
 class Registry:

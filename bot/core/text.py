@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import unicodedata
 
+DROPPED_CATEGORIES = ("Cc", "Cf", "Cs")  # controls; format (bidi, zero-width); lone surrogates
+
 
 def strip_controls(text: str) -> str:
-    """Drop control and format characters (bidi overrides, NULs, escapes); keep newlines, tabs → space."""
+    """Drop control and format characters (bidi overrides, zero-width, NULs, escapes) and lone
+    surrogates (JSON can carry them; no database or terminal takes them); keep newlines, tabs → space."""
     text = text.replace("\r\n", "\n").replace("\t", " ")
-    return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cf"))
+    return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) not in DROPPED_CATEGORIES)
 
 
 def snippet(text: str, width: int = 60) -> str:
@@ -23,3 +26,10 @@ def plural(n: int, word: str) -> str:
 
 def unique_in_order(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
+
+
+def too_big(size: int, max_bytes: int) -> str:
+    """What a user is told about a file over the upload limit (by the transport before fetching it,
+    or by the job service after): exact sizes, as a size rounded to megabytes would read the same on
+    both sides of the limit."""
+    return f"The attached file is {size:,} bytes; the limit is {max_bytes:,}."

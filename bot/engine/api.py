@@ -7,8 +7,10 @@ tested and reasoned about apart from how generation is executed.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from artifact.sampling import SamplingOverrides, SamplingParams
 
 
 class EngineError(Exception):
@@ -32,24 +34,13 @@ class InvalidRequestError(EngineError):
 
 
 @dataclass(frozen=True)
-class SamplingParams:
-    temperature: float = 0.8
-    top_k: int | None = None
-    top_p: float | None = 0.95
-    max_tokens: int = 400
-    max_lines: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
 class GenerationRequest:
     """Everything that determines a text: (model version, seed text, params, rng seed)."""
 
     model: str
     seed_text: str = ""
-    params: SamplingParams | None = None  # None: the model's manifest defaults
+    # complete parameters (a replay), or only what the user set: merged with the manifest's defaults
+    params: SamplingParams | SamplingOverrides | None = None
     rng_seed: int | None = None  # None: the engine draws one and reports it
     version: str | None = None  # None: the active version
     acrostic: str | None = None  # characters that start the lines, in order (regulated-verse models)
@@ -59,7 +50,7 @@ class GenerationRequest:
 
 @dataclass(frozen=True)
 class GenerationResult:
-    text: str  # seed text (as the model saw it) + generated continuation
+    text: str  # seed text (as the user typed it; a name's prefix as the model read it) + continuation
     continuation: str
     model: str
     model_version: str
@@ -69,6 +60,12 @@ class GenerationResult:
     dropped: list[str] = field(default_factory=list)  # seed symbols outside the vocabulary
     tokens: int = 0
     latency_s: float = 0.0
+    seen_text: str | None = None  # the seed as the model read it (None: as typed)
+
+    @property
+    def as_seen(self) -> str:
+        """The text as it was shown before seeds were printed as typed (what older rows stored)."""
+        return (self.seed_text if self.seen_text is None else self.seen_text) + self.continuation
 
 
 @dataclass(frozen=True)
@@ -112,3 +109,7 @@ class Generator(Protocol):
     def stream(self, request: GenerationRequest) -> AsyncIterator[str]: ...
 
     def models(self) -> list[ModelInfo]: ...
+
+    def unavailable(self) -> dict[str, str]:
+        """Installed models that cannot serve now (absent from ``models()``), each with the reason."""
+        ...

@@ -104,7 +104,7 @@ class Batcher:
                     if not seq.cancelled:
                         joining.append(seq)
             if joining or len(keep) < len(active):  # else the batch stays as it is
-                self._runner.reorder(keep, len(joining))
+                self._runner.reorder(keep, len(joining), [s.initial_state for s in joining])
                 active = [active[i] for i in keep] + joining
             if active:
                 self._step(active)
@@ -151,15 +151,32 @@ class Batcher:
                 np.array([s.uniform() for s in sampling]),
                 mask,
             ).tolist()
+        scored = [j for j, s in enumerate(sampling) if s.keep_state]
+        if scored:
+            at = np.asarray(scored if rows is None else [rows[j] for j in scored])
+            chosen = np.asarray([ids[j] for j in scored])
+            for j, value in zip(scored, _log_probabilities(logits[at], chosen), strict=True):
+                sampling[j].logprob += float(value)
         events: list[_Event] = []
-        for seq, token in zip(sampling, ids, strict=True):
+        for j, (seq, token) in enumerate(zip(sampling, ids, strict=True)):
             piece = seq.accept(token)
+            if seq.finished and seq.keep_state:
+                seq.final_state = self._runner.snapshot(j if rows is None else rows[j])
             if seq.finished:
                 seq.latency_s = time.perf_counter() - seq.started
             if (piece and seq.chunks is not None) or seq.finished:
                 events.append((seq, piece if seq.chunks is not None else None, seq.finished, None))
         if events:
             _deliver(events)
+
+
+def _log_probabilities(logits: np.ndarray, tokens: np.ndarray) -> np.ndarray:
+    """The model's own log-probability of each row's token (temperature 1, no mask), in float64;
+    row by row, so a row's value does not depend on the others."""
+    rows = logits.astype(np.float64)
+    top = rows.max(axis=1, keepdims=True)
+    total = np.log(np.exp(rows - top).sum(axis=1))
+    return rows[np.arange(len(tokens)), tokens] - top[:, 0] - total
 
 
 def _deliver(events: list[_Event]) -> None:

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 
+from artifact.forms import ENGLISH_FORMS, FORMS
 from artifact.lexicon import Lexicon
 from artifact.manifest import Manifest
+from artifact.tang_prosody import Prosody
 from bot.config import Settings
 from bot.engine.api import (
     BatchStats,
@@ -29,6 +32,7 @@ from bot.engine.api import (
     ModelUnavailableError,
 )
 from bot.engine.batcher import Batcher, RetiredError
+from bot.engine.composer import Composition
 from bot.engine.constraints import Rules, refuse_acrostic
 from bot.engine.prompt import Prompt, encode_prompt
 from bot.engine.registry import ModelVersion, Registry, verify_files
@@ -38,8 +42,10 @@ from bot.engine.sampling import resolve_params
 from bot.engine.seeds import check_seed, draw_seed
 from bot.engine.sequence import Sequence, Vocabulary
 from bot.engine.session import Device, check_device, open_step_session
+from bot.engine.verse import FormRules
 
 _Key = tuple[str, str]  # (model name, version)
+LINE_CANDIDATES = 2  # K: lines sampled per line of a form poem (bench/forms.py measures the cost)
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,7 @@ class LoadedModel:
     batcher: Batcher
     provider: str
     rules: Rules | None  # decoding rules from the manifest; None: free sampling
+    forms: FormRules | None  # English verse forms, for a model with a whole-word lexicon
 
 
 @dataclass(frozen=True)
@@ -74,8 +81,10 @@ class Engine:
         max_seed_chars: int = 500,
         cuda_graph: bool = False,
         decoding_rules: bool = True,
+        line_candidates: int = LINE_CANDIDATES,
     ) -> None:
-        """``decoding_rules=False`` samples freely, ignoring the manifests' rules (for comparisons)."""
+        """``decoding_rules=False`` samples freely, ignoring the manifests' rules (for comparisons);
+        ``line_candidates`` is K, the lines sampled for each line of a form poem."""
         if max_batch < 1 or max_queue < 1 or threads < 0 or max_seed_chars < 0:
             raise ValueError(
                 "max_batch and max_queue must be at least 1, threads and max_seed_chars at least 0"
@@ -88,6 +97,9 @@ class Engine:
         self.max_seed_chars = max_seed_chars
         self.cuda_graph = cuda_graph
         self.decoding_rules = decoding_rules
+        if line_candidates < 1:
+            raise ValueError("line_candidates must be at least 1")
+        self.line_candidates = line_candidates
         self._scanned = False
         self._loaded: dict[_Key, LoadedModel] = {}
         self._failed: dict[_Key, EngineError] = {}
@@ -111,10 +123,24 @@ class Engine:
         """Scan the model directories; ``preload`` also loads every active version now."""
         check_device(self.device)
         self.reload()
+        await asyncio.to_thread(self._verify_served)
         if preload:
             for name in self.registry.names():
                 with contextlib.suppress(EngineError):  # refused models stay refused; others serve
                     await self._model(name, None)
+
+    def _verify_served(self) -> None:
+        """Check the served versions' files against their manifests now (cheap: hashing, no loading),
+        so a tampered or truncated model is reported at start-up, not at its first request."""
+        for name in self.registry.names():
+            try:
+                entry = self.registry.get(name)
+            except EngineError:
+                continue  # no usable version at all: ``unavailable()`` says why
+            try:
+                verify_files(entry)
+            except ModelUnavailableError as err:
+                self._failed[(name, entry.version)] = err
 
     async def close(self) -> None:
         batchers = [m.batcher for m in self._loaded.values()] + self._retired
@@ -136,6 +162,8 @@ class Engine:
 
     # ----------------------------------------------------------------- generation
     async def generate(self, request: GenerationRequest) -> GenerationResult:
+        if request.form in ENGLISH_FORMS:
+            return await self._compose(request)
         sub = await self._submit(request, streaming=False)
         assert sub.seq.future is not None
         try:
@@ -162,7 +190,8 @@ class Engine:
             prompt = encode_prompt(model.vocabulary.tokenizer, request.seed_text, self.max_seed_chars)
             constraint = None
             if model.rules is not None:
-                constraint = model.rules.start(prompt.ids, request)
+                # the rules see the seed actually used (a shape drawn from it must replay the same)
+                constraint = model.rules.start(prompt.ids, replace(request, rng_seed=seed))
             else:
                 refuse_acrostic(request.acrostic)
             seq = Sequence(
@@ -174,11 +203,44 @@ class Engine:
                 continue  # swapped out between lookup and submit: take the version now serving
             return _Submitted(seq, model, prompt, request)
 
+    async def _compose(
+        self, request: GenerationRequest, on_line: Callable[[str], None] | None = None
+    ) -> GenerationResult:
+        """A poem in an English form, line by line (``bot.engine.composer``); the seed is printed
+        as the user typed it, whatever the model could read of it."""
+        seed = check_seed(draw_seed() if request.rng_seed is None else request.rng_seed)
+        model = await self._model(request.model, request.version)
+        form = FORMS[request.form or ""]
+        if model.forms is None or form.name not in forms_of(model.entry.manifest):
+            raise InvalidRequestError(f"{model.entry.name} cannot write a {form.name}")
+        refuse_acrostic(request.acrostic)
+        params = resolve_params(request.params, model.entry.manifest.generation)
+        prompt = encode_prompt(model.vocabulary.tokenizer, request.seed_text, self.max_seed_chars)
+        composition = Composition(form, model.forms, model.batcher, model.vocabulary, self.line_candidates)
+        started = time.perf_counter()
+        seed_ids = prompt.ids if prompt.seen else []
+        lines = await composition.write(prompt.ids, seed_ids, params, seed, request.seed_text, on_line)
+        continuation = "".join(line.text for line in lines)
+        return GenerationResult(
+            text=joined(request.seed_text, continuation),
+            seen_text=prompt.seen,
+            continuation=continuation,
+            model=model.entry.name,
+            model_version=model.entry.version,
+            seed_text=request.seed_text,
+            rng_seed=seed,
+            params=params,
+            dropped=list(prompt.dropped),
+            tokens=sum(line.tokens for line in lines),
+            latency_s=time.perf_counter() - started,
+        )
+
     def _result(self, sub: _Submitted) -> GenerationResult:
         seq, entry = sub.seq, sub.model.entry
         continuation = "".join(seq.pieces)
         return GenerationResult(
-            text=sub.prompt.seen + continuation,
+            text=joined(_shown_seed(sub), continuation),
+            seen_text=sub.prompt.seen,
             continuation=continuation,
             model=entry.name,
             model_version=entry.version,
@@ -230,6 +292,22 @@ class Engine:
             )
         return infos
 
+    def unavailable(self) -> dict[str, str]:
+        """Models that are installed but cannot serve (broken files, a refused or failed load), with
+        the reason: never served under their name by another model, and reported as they are."""
+        self._ensure_scanned()
+        found: dict[str, str] = {}
+        for name in self.registry.names():
+            try:
+                entry = self.registry.get(name)
+            except EngineError as err:
+                found[name] = str(err)
+                continue
+            failed = self._failed.get((name, entry.version))
+            if failed is not None:
+                found[name] = str(failed)
+        return found
+
     def batch_stats(self) -> list[BatchStats]:
         """Queue depth, batch size and steps run of every loaded model version's batcher."""
         return [
@@ -245,6 +323,11 @@ class Engine:
     def manifest(self, name: str, version: str | None = None) -> Manifest:
         self._ensure_scanned()
         return self.registry.get(name, version).manifest
+
+    def model_dir(self, name: str, version: str | None = None) -> Path:
+        """Where a version (default: the served one) lies: its manifest, graph and rule files."""
+        self._ensure_scanned()
+        return self.registry.get(name, version).path
 
     def active_version(self, name: str) -> str:
         self._ensure_scanned()
@@ -267,8 +350,18 @@ class Engine:
         await self._switch(name, version, rollback=False)
 
     async def rollback(self, name: str, version: str | None = None) -> str:
-        """Go back to ``version``, or to the one served before the current; returns the version now served."""
+        """Go back to ``version``, or to the one served before the current; returns the version now served.
+
+        Only to a version that once served this model: any other (one the gate rejected, one copied
+        in by hand) goes through a gated activation instead (``bot.jobs.service``).
+        """
         self._ensure_scanned()
+        if version is not None and version not in self.registry.once_served(name):
+            self.registry.get(name, version)  # an unknown version is said to be unknown
+            raise InvalidRequestError(
+                f"model '{name}' version {version} has never been served, so there is nothing to roll "
+                "back to; activate it instead (it is checked first)"
+            )
         if version is None:
             history = self.registry.history(name)
             bundled = [v.version for v in self.registry.versions(name) if v.bundled]
@@ -328,11 +421,16 @@ class Engine:
         rules = None
         if self.decoding_rules:
             lexicon = Lexicon.read(entry.path / decoding.lexicon) if decoding.lexicon else None
-            rules = rules_for(decoding, vocabulary.tokenizer, lexicon)
+            prosody = Prosody.read(entry.path / decoding.prosody) if decoding.prosody else None
+            rules = rules_for(decoding, vocabulary.tokenizer, lexicon, prosody)
+        forms = None
+        if self.decoding_rules and decoding.words:
+            words = Lexicon.read(entry.path / decoding.words)
+            forms = FormRules(vocabulary.tokenizer, words, capitals=decoding.line_capitals)
         batcher = Batcher(
             runner, vocabulary, max_batch=self.max_batch, max_queue=self.max_queue, name=entry.name
         )
-        return LoadedModel(entry, vocabulary, batcher, step.provider, rules)
+        return LoadedModel(entry, vocabulary, batcher, step.provider, rules, forms)
 
     def _retire_inactive(self) -> None:
         """Let loaded versions that no longer serve finish their requests, then stop."""
@@ -349,6 +447,20 @@ class Engine:
                 self._retired.append(loaded.batcher)
 
 
+def _shown_seed(sub: _Submitted) -> str:
+    """A verse or prose text shows the user's words as typed; a name, its prefix as the model read it."""
+    return sub.prompt.seen if sub.model.vocabulary.tokenizer.mode == "line" else sub.request.seed_text
+
+
+def joined(seed_text: str, continuation: str) -> str:
+    """The user's words as typed, then the verse: a space between them where the model could not
+    read the seed's last characters (an emoji) and the verse goes on with a word."""
+    tail = seed_text[-1:]
+    if tail and continuation[:1].isalpha() and not (tail.isspace() or tail.isalpha() or tail == "'"):
+        return f"{seed_text} {continuation}"
+    return seed_text + continuation
+
+
 class TextStream(AsyncIterator[str]):
     """``async for piece in engine.stream(request)``; ``result`` is set once the text is complete."""
 
@@ -357,11 +469,31 @@ class TextStream(AsyncIterator[str]):
         self._request = request
         self._sub: _Submitted | None = None
         self.result: GenerationResult | None = None
+        self._lines: asyncio.Queue[str | None] | None = None  # a form poem's chosen lines
+        self._task: asyncio.Task[GenerationResult] | None = None
 
     @property
     def seen_text(self) -> str | None:
-        """The seed as the model saw it (what ``result.text`` starts with), once submitted."""
-        return None if self._sub is None else self._sub.prompt.seen
+        """The seed as ``result.text`` starts with it, once submitted."""
+        if self._task is not None:
+            return self._request.seed_text
+        return None if self._sub is None else _shown_seed(self._sub)
+
+    async def _next_line(self) -> str:
+        """A form poem streams line by line, each line as soon as the composer has chosen it."""
+        seed = self._request.seed_text
+        first = self._lines is None
+        if self._lines is None:
+            lines: asyncio.Queue[str | None] = asyncio.Queue()
+            self._lines = lines
+            self._task = asyncio.create_task(self._engine._compose(self._request, lines.put_nowait))
+            self._task.add_done_callback(lambda _: lines.put_nowait(None))
+        assert self._task is not None
+        line = await self._lines.get()
+        if line is not None:
+            return joined(seed, line)[len(seed) :] if first else line
+        self.result = await self._task
+        raise StopAsyncIteration
 
     def __aiter__(self) -> TextStream:
         return self
@@ -369,6 +501,9 @@ class TextStream(AsyncIterator[str]):
     async def __anext__(self) -> str:
         if self.result is not None:
             raise StopAsyncIteration
+        if self._request.form in ENGLISH_FORMS:
+            return await self._next_line()
+        first = self._sub is None
         if self._sub is None:
             self._sub = await self._engine._submit(self._request, streaming=True)
         seq = self._sub.seq
@@ -379,7 +514,8 @@ class TextStream(AsyncIterator[str]):
             seq.cancelled = True
             raise
         if piece is not None:
-            return piece
+            shown = _shown_seed(self._sub)
+            return joined(shown, piece)[len(shown) :] if first else piece
         if seq.error is not None:
             raise seq.error
         self.result = self._engine._result(self._sub)
@@ -387,5 +523,7 @@ class TextStream(AsyncIterator[str]):
 
     async def aclose(self) -> None:
         """Stop early: the request leaves the batch at its next step."""
+        if self._task is not None:
+            self._task.cancel()
         if self._sub is not None:
             self._sub.seq.cancelled = True

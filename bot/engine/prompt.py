@@ -9,6 +9,7 @@ would, and that start symbol is not part of the text.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import dropwhile
 
 from artifact.tokenizer import Tokenizer
 from bot.engine.api import InvalidRequestError
@@ -25,11 +26,14 @@ def encode_prompt(tokenizer: Tokenizer, seed_text: str, max_chars: int) -> Promp
     if len(seed_text) > max_chars:
         raise InvalidRequestError(f"seed text is too long ({len(seed_text)} characters, at most {max_chars})")
     encoded = tokenizer.encode(seed_text)
+    kept = encoded.ids
+    if encoded.dropped:  # "🌹 O rose" without the rose must not start with the space after it
+        kept = list(dropwhile(lambda i: not tokenizer.decode([i]).strip(), kept))
     if tokenizer.bos_id is not None and tokenizer.mode == "line":
-        ids = [tokenizer.bos_id, *encoded.ids]
+        ids = [tokenizer.bos_id, *kept]
     else:
-        ids = encoded.ids or [_start_id(tokenizer)]
-    return Prompt(ids, tokenizer.decode(encoded.ids), encoded.dropped)
+        ids = kept or [_start_id(tokenizer)]
+    return Prompt(ids, tokenizer.decode(kept), encoded.dropped)
 
 
 def _start_id(tokenizer: Tokenizer) -> int:

@@ -1,14 +1,18 @@
 """Where exported models live and which version of each is served.
 
 Bundled models are ``<bundled_dir>/<name>/``; retrained ones ``<models_dir>/<name>/<version>/``.
-``<models_dir>/<name>/active`` holds the served version (absent: the bundled one, or the newest
-retrained one for a model that has no bundled copy); ``history`` lists the versions served
-before, so a rollback knows where to go. Both are written with write + rename, so a reader never
-sees half a file. Reading a manifest is cheap; checksums are verified when a version is loaded.
+``<models_dir>/<name>/active`` pins the served version, and only ever a retrained one (absent: the
+bundled one, or the newest retrained one for a model that has no bundled copy), so a release that
+bumps the bundled version is served at once; a pin naming a version that is not there is ignored
+with a warning. ``history`` lists the versions served before, so a rollback knows where to go, and
+``served`` every version that ever served (a rollback goes only to one of those). All are written
+with write + rename, so a reader never sees half a file. Reading a manifest is cheap; checksums are
+verified when a version is loaded.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from functools import cached_property
@@ -16,11 +20,14 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from artifact.manifest import MANIFEST_FILE, Manifest, sha256_file
+from artifact.manifest import MANIFEST_FILE, Manifest, describe_invalid, sha256_file
 from bot.engine.api import InvalidRequestError, ModelUnavailableError, UnknownModelError
 
 ACTIVE_FILE = "active"
 HISTORY_FILE = "history"
+SERVED_FILE = "served"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -71,7 +78,7 @@ class Registry:
                 manifest = Manifest.read(directory)
             except (OSError, ValueError, ValidationError) as err:
                 key = (name, "bundled" if bundled else directory.name)
-                broken[key] = f"{MANIFEST_FILE} is missing or invalid ({type(err).__name__})"
+                broken[key] = describe_invalid(err)
                 continue
             version = manifest.version if bundled else directory.name
             problem = _identity_problem(manifest, name, None if bundled else version)
@@ -84,7 +91,13 @@ class Registry:
         self._versions = versions
         self._broken = broken
         names = set(versions) | {name for name, _ in broken}
-        self._chosen = {n: v for n in names if (v := _read_line(self._name_dir(n), ACTIVE_FILE))}
+        chosen = {n: v for n in names if (v := _read_line(self._name_dir(n), ACTIVE_FILE))}
+        self._chosen = {n: v for n, v in chosen.items() if v in versions.get(n, {}) or (n, v) in broken}
+        for name in sorted(set(chosen) - set(self._chosen)):
+            log.warning(
+                "model %s: %s names version %s, which is not installed; serving the default version",
+                name, ACTIVE_FILE, chosen[name],
+            )  # fmt: skip
 
     def names(self) -> list[str]:
         return sorted(set(self._versions) | {name for name, _ in self._broken})
@@ -126,6 +139,13 @@ class Registry:
         text = _read_text(self._name_dir(name), HISTORY_FILE)
         return [line for line in text.splitlines() if line.strip()]
 
+    def once_served(self, name: str) -> set[str]:
+        """Every version that has served ``name``: the bundled one, the one serving now, and every one
+        a switch or rollback ever put in service."""
+        recorded = _read_text(self._name_dir(name), SERVED_FILE).split()
+        bundled = {v.version for v in self._versions.get(name, {}).values() if v.bundled}
+        return {*recorded, *self.history(name), *bundled, self.active_version(name)}
+
     # ----------------------------------------------------------------- switching
     def record_switch(self, name: str, version: str, *, rollback: bool = False) -> None:
         """Serve ``version``; the one it replaces goes on the history (rolling back: comes off it)."""
@@ -137,8 +157,16 @@ class Registry:
         elif current != version:
             history = [current, *[v for v in history if v != current]]
         _write_atomic(directory / HISTORY_FILE, "".join(f"{v}\n" for v in history))
-        _write_atomic(directory / ACTIVE_FILE, version + "\n")
-        self._chosen[name] = version
+        served = _read_text(directory, SERVED_FILE).split()
+        if version not in served:
+            _write_atomic(directory / SERVED_FILE, "".join(f"{v}\n" for v in [*served, version]))
+        entry = self._versions.get(name, {}).get(version)
+        if entry is not None and entry.bundled:  # the default: pinned, it would outlive a release's bump
+            (directory / ACTIVE_FILE).unlink(missing_ok=True)
+            self._chosen.pop(name, None)
+        else:
+            _write_atomic(directory / ACTIVE_FILE, version + "\n")
+            self._chosen[name] = version
 
     # ----------------------------------------------------------------- internals
     def _check_known(self, name: str) -> None:
@@ -167,12 +195,19 @@ def verify_files(entry: ModelVersion) -> Path:
         raise ModelUnavailableError(
             f"{entry.label} refused: {manifest.onnx.file} does not match its manifest checksum"
         )
-    lexicon = manifest.decoding.lexicon
-    if lexicon is not None:
-        path = entry.path / lexicon
-        if not path.is_file() or sha256_file(path) != manifest.decoding.lexicon_sha256:
+    decoding = manifest.decoding
+    lexicons = (
+        (decoding.lexicon, decoding.lexicon_sha256),
+        (decoding.words, decoding.words_sha256),
+        (decoding.prosody, decoding.prosody_sha256),
+    )
+    for file, digest in lexicons:
+        if file is None:
+            continue
+        path = entry.path / file
+        if not path.is_file() or sha256_file(path) != digest:
             raise ModelUnavailableError(
-                f"{entry.label} refused: {lexicon} is missing or does not match its manifest"
+                f"{entry.label} refused: {file} is missing or does not match its manifest"
             )
     return onnx_path
 

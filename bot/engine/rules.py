@@ -5,15 +5,18 @@ from __future__ import annotations
 from artifact.forms import CHINESE_FORMS, ENGLISH_FORMS
 from artifact.lexicon import Lexicon
 from artifact.manifest import Decoding, Manifest
+from artifact.tang_prosody import Prosody
 from artifact.tokenizer import Tokenizer
 from bot.engine.constraints import Rules, VerseRules
 from bot.engine.regulated import RegulatedVerseRules
 
 
-def rules_for(decoding: Decoding, tokenizer: Tokenizer, lexicon: Lexicon | None) -> Rules | None:
+def rules_for(
+    decoding: Decoding, tokenizer: Tokenizer, lexicon: Lexicon | None, prosody: Prosody | None = None
+) -> Rules | None:
     """The rules a manifest asks for, or None when sampling is free."""
     if decoding.form == "regulated":
-        return RegulatedVerseRules(tokenizer)
+        return RegulatedVerseRules(tokenizer, prosody, decoding.shapes)
     if lexicon is not None or decoding.sentence_end or decoding.line_capitals:
         return VerseRules(
             tokenizer, lexicon, sentence_end=decoding.sentence_end, capitals=decoding.line_capitals
@@ -26,7 +29,7 @@ def forms_of(manifest: Manifest) -> tuple[str, ...]:
     forms for a verse model with a lexicon (syllables and rhymes are known only for its words)."""
     if manifest.decoding.form == "regulated":
         return CHINESE_FORMS
-    if manifest.kind == "verse" and manifest.decoding.lexicon:
+    if manifest.kind == "verse" and manifest.decoding.words:
         return ENGLISH_FORMS
     return ()
 

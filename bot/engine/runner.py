@@ -26,6 +26,18 @@ import onnxruntime as ort
 from artifact.manifest import LOGITS_OUTPUT, TOKENS_INPUT
 from bot.engine.session import StepSession
 
+State = list[np.ndarray]  # one [layers, hidden] array per state tensor of one row
+
+
+def _joining(shapes: list[tuple[int, int]], add: int, initial: Sequence[State | None]) -> list[np.ndarray]:
+    """``[layers, add, hidden]`` per state tensor: zeros, or the given states of the joining rows."""
+    fresh = [np.zeros((layers, add, hidden), np.float32) for layers, hidden in shapes]
+    for row, state in enumerate(initial):
+        if state is not None:
+            for tensor, value in zip(fresh, state, strict=True):
+                tensor[:, row] = value
+    return fresh
+
 
 class StepRunner(Protocol):
     @property
@@ -35,8 +47,13 @@ class StepRunner(Protocol):
         """Feed one token id per active row; return float32 logits ``[rows, vocab]``."""
         ...
 
-    def reorder(self, keep: Sequence[int], add: int) -> None:
-        """Keep these rows (in this order), then append ``add`` rows with zero state."""
+    def reorder(self, keep: Sequence[int], add: int, initial: Sequence[State | None] = ()) -> None:
+        """Keep these rows (in this order), then append ``add`` rows with zero state, or the state
+        ``initial[i]`` gives row ``i`` of them."""
+        ...
+
+    def snapshot(self, row: int) -> State:
+        """A copy of one row's state: one ``[layers, hidden]`` array per state tensor."""
         ...
 
     def clear(self) -> None:
@@ -66,14 +83,17 @@ class HostStateRunner:
         self._states = states
         return np.asarray(logits)
 
-    def reorder(self, keep: Sequence[int], add: int) -> None:
+    def reorder(self, keep: Sequence[int], add: int, initial: Sequence[State | None] = ()) -> None:
         if add == 0 and len(keep) == self.rows and all(i == k for i, k in enumerate(keep)):
             return
         index = np.asarray(keep, dtype=np.int64)
+        joining = _joining(self._s.state_shapes, add, initial)
         self._states = [
-            np.concatenate([s[:, index], np.zeros((s.shape[0], add, s.shape[2]), np.float32)], axis=1)
-            for s in self._states
+            np.concatenate([s[:, index], j], axis=1) for s, j in zip(self._states, joining, strict=True)
         ]
+
+    def snapshot(self, row: int) -> State:
+        return [s[:, row].copy() for s in self._states]
 
     def clear(self) -> None:
         self.reorder([], 0)
@@ -123,18 +143,23 @@ class BoundStateRunner:
         self._parity = 1 - self._parity
         return self._logits.numpy()[: len(tokens)]
 
-    def reorder(self, keep: Sequence[int], add: int) -> None:
+    def reorder(self, keep: Sequence[int], add: int, initial: Sequence[State | None] = ()) -> None:
         if add == 0 and len(keep) == self._rows and all(i == k for i, k in enumerate(keep)):
             return
         if len(keep) + add > self.capacity:
             raise ValueError("more rows than the bound batch holds")
         index = np.asarray(keep, dtype=np.int64)
-        for value in self._states[self._parity]:
+        joining = _joining(self._s.state_shapes, add, initial)
+        for value, join in zip(self._states[self._parity], joining, strict=True):
             host = value.numpy()
             fresh = np.zeros_like(host)
             fresh[:, : len(index)] = host[:, index]
+            fresh[:, len(index) : len(index) + add] = join
             value.update_inplace(fresh)
         self._rows = len(keep) + add
+
+    def snapshot(self, row: int) -> State:
+        return [value.numpy()[:, row].copy() for value in self._states[self._parity]]
 
     def clear(self) -> None:
         self._rows = -1  # force the zeroing below even when nothing was active

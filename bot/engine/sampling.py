@@ -1,128 +1,51 @@
-"""Next-token sampling on the host, so a text depends only on (model version, seed text, params, seed).
+"""The engine's view of ``artifact.sampling`` (the one sampler): limits refused as ``InvalidRequestError``.
 
-ONNX's ``Multinomial`` has a fixed seed and device-side sampling differs between providers, so
-the engine samples here from the logits with NumPy. Every operation is either elementwise or a
-per-row sort, maximum, count or sequential cumulative sum (all float64), so a row's draw
-does not depend on which other rows share the batch, and ``sample`` (any number of rows) and
-``sample_one`` (the batcher's path when one row samples) draw the same id for the same row; each
-request consumes exactly one uniform number of its own ``numpy.random.Generator`` per sampled
-token.
+The batcher and the sequences import the sampler from here or from ``artifact.sampling``; both
+name the same functions.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
 from artifact.manifest import GenerationDefaults
-from bot.engine.api import InvalidRequestError, SamplingParams
+from artifact.sampling import (
+    MAX_TEMPERATURE,
+    MAX_TOKENS,
+    MIN_TEMPERATURE,
+    ParamsError,
+    SamplingOverrides,
+    SamplingParams,
+    ban_mask,
+    sample,
+    sample_one,
+)
+from artifact.sampling import resolve_params as _resolve
+from artifact.sampling import validate_params as _validate
+from bot.engine.api import InvalidRequestError
 
-MAX_TOKENS = 2000
-MAX_TEMPERATURE = 2.0
+__all__ = [
+    "MAX_TEMPERATURE",
+    "MAX_TOKENS",
+    "MIN_TEMPERATURE",
+    "ban_mask",
+    "resolve_params",
+    "sample",
+    "sample_one",
+    "validate_params",
+]
 
 
-def resolve_params(params: SamplingParams | None, defaults: GenerationDefaults) -> SamplingParams:
-    """The request's parameters, or the model's manifest defaults, checked."""
-    if params is None:
-        params = SamplingParams(
-            temperature=defaults.temperature,
-            top_k=defaults.top_k,
-            top_p=defaults.top_p,
-            max_tokens=defaults.max_tokens,
-            max_lines=defaults.max_lines,
-        )
-    validate_params(params)
-    return params
+def resolve_params(
+    params: SamplingParams | SamplingOverrides | None, defaults: GenerationDefaults
+) -> SamplingParams:
+    """``artifact.sampling.resolve_params``, its refusal as the engine's error."""
+    try:
+        return _resolve(params, defaults)
+    except ParamsError as err:
+        raise InvalidRequestError(str(err)) from None
 
 
 def validate_params(params: SamplingParams) -> None:
-    if not 0.0 < params.temperature <= MAX_TEMPERATURE:
-        raise InvalidRequestError(f"temperature must be in (0, {MAX_TEMPERATURE:g}]")
-    if params.top_k is not None and params.top_k < 1:
-        raise InvalidRequestError("top_k must be at least 1")
-    if params.top_p is not None and not 0.0 < params.top_p <= 1.0:
-        raise InvalidRequestError("top_p must be in (0, 1]")
-    if not 1 <= params.max_tokens <= MAX_TOKENS:
-        raise InvalidRequestError(f"length must be between 1 and {MAX_TOKENS}")
-    if params.max_lines is not None and params.max_lines < 1:
-        raise InvalidRequestError("max_lines must be at least 1")
-
-
-def sample(
-    logits: np.ndarray,
-    temperature: np.ndarray,
-    top_k: np.ndarray | None,
-    top_p: np.ndarray | None,
-    uniforms: np.ndarray,
-    mask: np.ndarray,
-) -> np.ndarray:
-    """One token id per row of ``logits`` ``[rows, vocab]``; row ``i`` draws what ``sample_one`` does.
-
-    ``temperature``, ``top_k`` (0: off), ``top_p`` (1.0: off) and ``uniforms`` (in [0, 1)) have one
-    entry per row; ``top_k``/``top_p`` are None when no row uses them. ``mask`` is float32 over the
-    vocabulary (one for all rows, or ``[rows, vocab]``), ``-inf`` for ids not to sample, else 0.
-    """
-    rows, vocab = logits.shape
-    scale = 1.0 / np.asarray(temperature, np.float64)
-    p = np.multiply(logits, scale[:, None], dtype=np.float64)
-    p += mask
-    p -= p.max(axis=1, keepdims=True)
-    np.exp(p, out=p)
-    k = np.full(rows, vocab) if top_k is None else np.where((top_k > 0) & (top_k < vocab), top_k, vocab)
-    truncating = k < vocab if top_p is None else (k < vocab) | (top_p < 1.0)
-    row = np.arange(rows)
-    if truncating.any():  # a row that cuts nothing keeps keep = vocab: its threshold keeps every id
-        ranked = np.sort(p, axis=1)[:, ::-1]
-        keep = k
-        if top_p is not None:
-            mass = np.cumsum(ranked, axis=1)
-            cut = top_p * mass[row, k - 1]
-            before = (mass[:, :-1] < cut[:, None]) & (np.arange(vocab - 1) < (k - 1)[:, None])
-            keep = np.where(top_p < 1.0, 1 + before.sum(axis=1), k)
-        p = np.where(p >= ranked[row, keep - 1][:, None], p, 0.0)
-    cumulative = np.cumsum(p, axis=1)
-    total = cumulative[:, -1:]
-    chosen = (cumulative <= uniforms[:, None] * total).sum(axis=1)
-    over = chosen == vocab
-    if over.any():  # u * total rounded up to total: the id that reaches the total
-        chosen = np.where(over, (cumulative < total).sum(axis=1), chosen)
-    return chosen
-
-
-def sample_one(
-    logits: np.ndarray, temperature: float, top_k: int, top_p: float, uniform: float, mask: np.ndarray
-) -> int:
-    """One token id from one row of logits ``[vocab]``, with few NumPy calls (their fixed cost is
-    the price at batch 1).
-
-    Probabilities are ``exp((logits / temperature + mask) - max)`` in float64. A row that cuts the
-    tail (``top_k`` > 0 below the vocabulary, ``top_p`` < 1) sorts them (descending) and keeps the
-    top-k, then of those the smallest head whose mass reaches ``top_p`` of the top-k's: every id
-    whose probability reaches the last kept one's (ties are all kept, so only values, never sort
-    order, decide). The draw is the inverse CDF over the kept ids in vocabulary order at
-    ``uniform`` (float64 cumulative sums, searched rather than scanned).
-    """
-    p = np.multiply(logits, 1.0 / temperature, dtype=np.float64)
-    p += mask
-    p -= p.max()
-    np.exp(p, out=p)
-    vocab = p.shape[0]
-    keep = top_k if 0 < top_k < vocab else vocab
-    if keep < vocab or top_p < 1.0:
-        ranked = np.sort(p)[::-1]
-        if top_p < 1.0:
-            mass = np.cumsum(ranked)
-            keep = 1 + int(np.searchsorted(mass[: keep - 1], top_p * mass[keep - 1]))
-        p = np.where(p >= ranked[keep - 1], p, 0.0)
-    cumulative = np.cumsum(p)
-    total = cumulative[-1]
-    chosen = int(np.searchsorted(cumulative, uniform * total, "right"))
-    if chosen == vocab:  # u * total rounded up to total: the id that reaches the total
-        chosen = int(np.searchsorted(cumulative, total))
-    return chosen
-
-
-def ban_mask(vocab: int, banned: list[int]) -> np.ndarray:
-    """The additive mask ``sample`` takes: ``-inf`` on ``banned`` ids."""
-    mask = np.zeros(vocab, np.float32)
-    mask[banned] = -np.inf
-    return mask
+    try:
+        _validate(params)
+    except ParamsError as err:
+        raise InvalidRequestError(str(err)) from None

@@ -62,7 +62,14 @@ class Sequence:
         *,
         streaming: bool,
         constraint: Constraint | None = None,
+        rng: np.random.Generator | None = None,
+        initial_state: list[np.ndarray] | None = None,
+        keep_state: bool = False,
     ) -> None:
+        """``rng`` replaces the generator seeded from ``rng_seed``; ``initial_state`` (one
+        ``[layers, hidden]`` array per state tensor) replaces the zero state; ``keep_state`` asks
+        the batcher for ``final_state`` (the state before the last sampled token is fed) and the
+        model's log-probability of every sampled token (``logprob``), as line candidates need."""
         self.params = params
         self.rng_seed = rng_seed
         self.vocabulary = vocabulary
@@ -71,7 +78,11 @@ class Sequence:
         self.top_k = params.top_k or 0  # 0: off
         self.top_p = params.top_p if params.top_p is not None else 1.0  # 1.0: off
         self.constraint = constraint  # already fed the prompt
-        self._rng = np.random.Generator(np.random.PCG64(rng_seed))
+        self._rng = rng if rng is not None else np.random.Generator(np.random.PCG64(rng_seed))
+        self.initial_state = initial_state
+        self.keep_state = keep_state
+        self.final_state: list[np.ndarray] | None = None
+        self.logprob = 0.0  # summed over the sampled tokens, when ``keep_state``
         self._forced = deque(prompt[1:])
         self.next_input = prompt[0]
         self._last: int | None = prompt[-1]
@@ -98,7 +109,9 @@ class Sequence:
         if self.constraint is None:
             return base
         rules = self.constraint.mask(len(self.generated), self.params.max_tokens)
-        return base if rules is None else base + rules
+        if rules is None:
+            return base
+        return rules if getattr(self.constraint, "allows_only_text", False) else base + rules
 
     def uniform(self) -> float:
         return float(self._rng.random())

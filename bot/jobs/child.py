@@ -1,9 +1,11 @@
-"""``python -m bot.jobs.child NICE PROGRAM [ARGS...]``: start a training command as the bot's child.
+"""``python -m bot.jobs.child [--memory BYTES] NICE PROGRAM [ARGS...]``: start a training command as
+the bot's child.
 
 The training process must not outlive the bot that follows it (a crashed bot would leave an
-orphan burning the CPU with nobody reading its progress), and must not starve the bot's replies.
-So this wrapper asks Linux to SIGKILL it when its parent dies, lowers its CPU priority, and then
-replaces itself with PROGRAM (same pid, so the worker's process group still holds it).
+orphan burning the CPU with nobody reading its progress), and must not starve the bot's replies
+of CPU or memory. So this wrapper asks Linux to SIGKILL it when its parent dies, lowers its CPU
+priority, bounds its memory, and then replaces itself with PROGRAM (same pid, so the worker's
+process group still holds it).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import resource
 import signal
 import sys
 
@@ -35,14 +38,27 @@ def lower_priority(nice: int) -> None:
             fh.write(str(nice))
 
 
+def limit_memory(max_bytes: int) -> None:
+    """Bound the memory the process may write to (``RLIMIT_DATA``: heap and private writable
+    mappings, where tensors live); past it an allocation fails (MemoryError) instead of the machine
+    swapping or the kernel's OOM killer picking the bot. Unlike ``RLIMIT_AS`` it leaves alone the
+    large address ranges CUDA reserves without using them."""
+    if max_bytes > 0:
+        resource.setrlimit(resource.RLIMIT_DATA, (max_bytes, max_bytes))
+
+
 def main(argv: list[str]) -> None:
+    memory = 0
+    if argv[:1] == ["--memory"] and len(argv) >= 2:
+        memory, argv = int(argv[1]), argv[2:]
     if len(argv) < 2:
-        sys.exit("usage: python -m bot.jobs.child NICE PROGRAM [ARGS...]")
+        sys.exit("usage: python -m bot.jobs.child [--memory BYTES] NICE PROGRAM [ARGS...]")
     parent = os.getppid()
     die_with_parent()
     if os.getppid() != parent:  # the parent died before the request took effect
         sys.exit(1)
     lower_priority(int(argv[0]))
+    limit_memory(memory)
     os.execvp(argv[1], argv[1:])
 
 

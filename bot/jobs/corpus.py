@@ -10,15 +10,18 @@ hash, so a model's manifest keeps pointing at the exact text it was trained on.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from artifact.corpora import CORPORA
 from artifact.manifest import Manifest
 from bot.core.errors import UserError
-from training.corpora import CORPORA
+from bot.core.text import too_big
 
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 
@@ -59,13 +62,7 @@ def plan_registered(name: str) -> CorpusPlan | None:
 
 def store_upload(path: Path, *, uploads_dir: Path, model: str, max_bytes: int) -> Path:
     """Check an uploaded corpus and keep a normalised copy; returns the path training will read."""
-    try:
-        size = path.stat().st_size
-    except OSError:
-        raise UserError("The attached file could not be read — please send it again.") from None
-    if size > max_bytes:
-        raise UserError(too_big(size, max_bytes))
-    data = path.read_bytes()
+    data = read_bounded(path, max_bytes)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -88,10 +85,23 @@ def store_upload(path: Path, *, uploads_dir: Path, model: str, max_bytes: int) -
     return target
 
 
-def too_big(size: int, max_bytes: int) -> str:
-    """What an admin is told about a file over the upload limit (here, or before a transport fetches it)."""
-    return f"The attached file is {_mb(size)}; the limit is {_mb(max_bytes)}."
-
-
-def _mb(size: int) -> str:
-    return f"{size / 1_000_000:.1f} MB"
+def read_bounded(path: Path, max_bytes: int) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes``, read no further than that: a device
+    (``/dev/zero``) or a directory is refused, and a FIFO neither blocks the open nor the read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        raise UserError("The attached file could not be read — please send it again.") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise UserError("The attached file is a directory; attach a text file.")
+        raise UserError("The attached file is not a regular file (a device or a pipe); attach a text file.")
+    with os.fdopen(fd, "rb") as fh:
+        if info.st_size > max_bytes:
+            raise UserError(too_big(info.st_size, max_bytes))
+        data = fh.read(max_bytes + 1)  # a file still growing is cut off here, not read on
+    if len(data) > max_bytes:
+        raise UserError(f"The attached file is more than {max_bytes:,} bytes; the limit is {max_bytes:,}.")
+    return data

@@ -1,70 +1,65 @@
 """What an admin may choose for a retraining run, and how that becomes a ``bardling train`` line.
 
-One table serves chat (its entries become the ``/retrain`` command's parameters, so Discord shows
-them as slash-command options) and the CLI (which sends the same ``name:value`` words). A retrain
-of an existing model starts from the settings its served version was trained with; the admin's
-choices replace some of them. Tokenization (mode, case folding) stays fixed for existing models,
-or the validation losses the gate compares would not be in the same units.
+Both come from the one declaration of a run's settings, ``artifact.run_config.TrainConfig``: the
+settings marked for chat become the ``/retrain`` command's options (Discord shows them as
+slash-command options; the CLI sends the same ``name:value`` words), with that declaration's
+limits. A retrain of an existing model starts from every setting its served version was trained
+with (its manifest's ``training.config``; a setting the manifest predates takes its default, which
+is what that version was trained with) and the admin's choices replace some of them.
+Tokenization (mode, case folding) stays fixed for existing models, or the validation losses the
+gate compares would not be in the same units.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
+from artifact import run_config
+from artifact.run_config import TrainConfig
 from bot.core.errors import UserError
 
 
 @dataclass(frozen=True)
 class Option:
     name: str  # as typed: steps:300
-    setting: str  # the training config key (training.config.TrainConfig)
+    setting: str  # the ``TrainConfig`` field it sets
     type: str  # "int" | "float" | "str"
     description: str
     min_value: float | None = None
     max_value: float | None = None
     choices: tuple[str, ...] = ()
+    fixed: bool = False  # only a new model may set it
 
 
-OPTIONS: tuple[Option, ...] = (
-    Option("steps", "steps", "int", "Optimizer steps", 1, 1_000_000),
-    Option("epochs", "epochs", "float", "Passes over the text, instead of steps", 0.01, 10_000),
-    Option("cell", "arch", "str", "rnn, gru or lstm", choices=("rnn", "gru", "lstm")),
-    Option("layers", "layers", "int", "Recurrent layers, 1–8", 1, 8),
-    Option("hidden", "hidden", "int", "Hidden units per layer, 1–4096", 1, 4096),
-    Option("emb", "emb", "int", "Embedding size, 1–2048", 1, 2048),
-    Option("dropout", "dropout", "float", "Dropout, 0–0.9", 0, 0.9),
-    Option("lr", "lr", "float", "Peak learning rate, e.g. 0.003", 1e-6, 1),
-    Option("batch", "batch", "int", "Sequences per step, 1–1024", 1, 1024),
-    Option("seq_len", "seq_len", "int", "Characters per window (verse), 2–2048", 2, 2048),
-    Option("mode", "mode", "str", "char, word or line — new models only", choices=("char", "word", "line")),
-    Option("seed", "seed", "int", "Random seed", 0, 2**31 - 1),
-)
+def _options() -> tuple[Option, ...]:
+    hints = run_config.types()
+    return tuple(
+        Option(
+            meta.chat, f.name, _kind(hints[f.name]), meta.help, meta.low, meta.high, meta.choices, meta.fixed
+        )
+        for f, meta in run_config.settings()
+        if meta.chat is not None
+    )
+
+
+def _kind(hint: Any) -> str:
+    """``int`` for ``int`` and ``int | None``, ``float`` likewise, else ``str`` (words, choices)."""
+    kinds = {hint, *get_args(hint)}
+    return "int" if int in kinds else "float" if float in kinds else "str"
+
+
+# How long to train comes first, so ``/retrain dinos 300`` means 300 steps; the rest in declaration order.
+OPTIONS: tuple[Option, ...] = tuple(sorted(_options(), key=lambda o: o.name not in ("steps", "epochs")))
 BY_NAME = {o.name: o for o in OPTIONS}
-FIXED_FOR_EXISTING = ("mode",)
 
-# Settings of the served version's training that a retrain keeps unless an option replaces them.
-INHERITED = (
-    "mode",
-    "lowercase",
-    "min_freq",
-    "arch",
-    "layers",
-    "hidden",
-    "emb",
-    "dropout",
-    "batch",
-    "seq_len",
-    "lr",
-    "weight_decay",
-    "warmup",
-    "clip",
-    "steps",
-    "epochs",
-    "seed",
-)
-FLAGS = {key: "--" + key.replace("_", "-") for key in INHERITED} | {"lowercase": "--lowercase"}
+
+def inherited_settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Every setting (not the corpus) of the run a manifest's ``training.config`` records."""
+    settings = TrainConfig.from_dict({**config, "corpus": ""}).to_dict()
+    settings.pop("corpus")
+    return {k: v for k, v in settings.items() if v is not None}
 
 
 def training_settings(
@@ -74,7 +69,7 @@ def training_settings(
 
     ``chosen`` maps option names to already-typed values; refusals are ``UserError``.
     """
-    settings = {k: inherited[k] for k in INHERITED if inherited.get(k) is not None}
+    settings = {} if new_model else inherited_settings(inherited)
     picked = {k: v for k, v in chosen.items() if v is not None and v != ""}
     if "steps" in picked and "epochs" in picked:
         raise UserError("Give steps or epochs, not both.")
@@ -82,7 +77,7 @@ def training_settings(
         option = BY_NAME.get(name)
         if option is None:
             raise UserError(f"Unknown option {name}:… — options: {', '.join(BY_NAME)}.")
-        if name in FIXED_FOR_EXISTING and not new_model:
+        if option.fixed and not new_model:
             raise UserError(f"{name} is fixed for an existing model (it changes what the losses measure).")
         settings[option.setting] = _checked(option, value)
     if "steps" in picked:
@@ -112,13 +107,8 @@ def train_argv(corpus: str, settings: Mapping[str, Any], *, threads: int) -> lis
     """``train CORPUS --flag value …`` for ``settings`` (the run dir and data dirs come on top).
 
     ``threads`` 0 leaves the thread count to the trainer's own default."""
-    argv = ["train", corpus]
-    for key, value in settings.items():
-        if key == "lowercase":
-            argv.append("--lowercase" if value else "--no-lowercase")
-        elif key in FLAGS:
-            argv += [FLAGS[key], str(value)]
-    return [*argv, *(["--threads", str(threads)] if threads > 0 else []), "--quiet"]
+    threading = ["--threads", str(threads)] if threads > 0 else []
+    return ["train", corpus, *run_config.argv(settings), *threading, "--quiet"]
 
 
 def describe(settings: Mapping[str, Any]) -> str:

@@ -49,8 +49,11 @@ async def run_stage(
     poll_s: float,
     check: Check,
     wake: asyncio.Event | None = None,
+    memory_bytes: int = 0,
 ) -> Finished:
     """Run ``argv`` (stdout and stderr appended to ``log_path``) until it exits or ``check`` stops it.
+
+    ``memory_bytes`` (0: none) bounds what the process may allocate (``bot.jobs.child``).
 
     ``wake`` cuts a poll interval short (a cancel should not wait for the next tick). If the
     caller is cancelled, the process group is killed before this returns.
@@ -61,6 +64,8 @@ async def run_stage(
             sys.executable,
             "-m",
             "bot.jobs.child",
+            "--memory",
+            str(memory_bytes),
             str(nice),
             *argv,
             stdin=asyncio.subprocess.DEVNULL,

@@ -1,6 +1,6 @@
 """Following a training run through its ``metrics.jsonl`` while the trainer is still writing it.
 
-The file is the trainer's progress protocol (see ``training.reporting``): one JSON object per
+The file is the trainer's progress protocol (``artifact.run_metrics``): one JSON object per
 line, ``event`` being progress, eval, done or error. It is read incrementally from where the last
 read stopped; a line the trainer has not finished writing yet waits for the next read.
 """
@@ -13,9 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from training.reporting import METRICS_FILE
-
-LOSS_PLOT_FILE = "loss.png"  # written beside metrics.jsonl by training.plots
+from artifact.run_metrics import METRICS_FILE
 
 
 @dataclass

@@ -14,8 +14,9 @@ from bot.config import Settings
 from bot.core.errors import UserError
 from bot.engine.api import EngineError, Generator
 from bot.jobs.corpus import CorpusPlan, check_new_name, plan_existing, plan_registered, store_upload
+from bot.jobs.gate import ExportProblem, Verdict, check_comparable, judge
 from bot.jobs.options import training_settings
-from bot.jobs.versions import ModelVersions
+from bot.jobs.versions import ModelVersions, served
 from bot.jobs.worker import JobWorker
 from bot.storage import Storage, jobs
 from bot.storage.models import TrainingJob, utcnow
@@ -35,6 +36,14 @@ class RolledBack:
     model: str
     version: str  # served now
     previous: str  # served before
+
+
+@dataclass(frozen=True)
+class Activated:
+    model: str
+    version: str  # served now
+    previous: str | None  # served before
+    verdict: Verdict
 
 
 class JobService:
@@ -149,6 +158,27 @@ class JobService:
         previous = self.engine.active_version(model)
         now = await self.engine.rollback(model, version or None)
         return RolledBack(model, now, previous)
+
+    async def activate(self, model: str, version: str) -> Activated:
+        """Serve a version that has never served (copied in, or rejected before), but only through
+        the gate a retrained version passes: same kind, tokenization and corpus as the served one,
+        and a validation loss no worse than its, within the tolerance."""
+        if not self._versions(model):
+            raise UserError(f"There is no model “{model}” — see /models.")
+        try:
+            manifest = self.engine.manifest(model, version)
+        except EngineError as err:
+            raise UserError(str(err)) from None
+        before = served(self.engine, model)
+        try:
+            check_comparable(manifest, before[1] if before else None, what=f"version {version}")
+        except ExportProblem as err:
+            raise UserError(f"Not activated: {err}.") from None
+        verdict = judge(manifest, before[1] if before else None, self.settings.retrain_tolerance)
+        if not verdict.accepted:
+            raise UserError(f"Not activated: {verdict.explanation}.")
+        await self.engine.activate(model, version)
+        return Activated(model, version, before[0] if before else None, verdict)
 
     def _wake(self) -> None:
         if self.worker is not None:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from bot.jobs.eta import JOB_ETA
 from bot.jobs.options import describe
 from bot.storage.models import TrainingJob, utcnow
 
@@ -44,8 +45,10 @@ def progress_line(
             parts.append(f"loss {metrics['loss']:.3f}")
         if metrics.get("val_loss") is not None:
             parts.append(f"val {metrics['val_loss']:.3f}")
-        if message == "training" and metrics.get("eta_s") is not None:
-            parts.append(f"ETA {duration(metrics['eta_s'])}")
+        left = metrics.get(JOB_ETA)  # the whole job; older rows have only training's own
+        left = left if left is not None or message != "training" else metrics.get("eta_s")
+        if state == "running" and left is not None:
+            parts.append(f"ETA {duration(left)}")
     return " · ".join(parts)
 
 

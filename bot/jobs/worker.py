@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
 import logging
 import math
 import shutil
@@ -31,17 +32,19 @@ from pathlib import Path
 from typing import Any
 
 from artifact.manifest import Manifest
+from artifact.run_metrics import LOSS_PLOT_FILE
 from bot.config import Settings
 from bot.core.types import Notice
 from bot.engine.api import EngineError, GenerationRequest
 from bot.engine.names import distinct_names
 from bot.engine.registry import ACTIVE_FILE
 from bot.engine.sampling import resolve_params
+from bot.jobs import eta
 from bot.jobs.gate import ExportProblem, check_export, judge
 from bot.jobs.lock import LOCK_FILE, JobLock
 from bot.jobs.options import train_argv
 from bot.jobs.process import Finished, run_stage
-from bot.jobs.progress import LOSS_PLOT_FILE, MetricsTail
+from bot.jobs.progress import MetricsTail
 from bot.jobs.text import job_line, progress_line, result_text
 from bot.jobs.versions import ModelVersions, served
 from bot.storage import Storage, jobs
@@ -55,6 +58,7 @@ CANCELLED = "cancelled"
 TIME_LIMIT = "time limit"
 INTERRUPTED = "interrupted: the bot stopped while it was running"
 LOG_FILE = "job.log"
+SERVED_LOSS_FILE = "served_loss.json"  # the served version's validation loss, measured by this job
 SAMPLES = 3
 SAMPLE_SEED = 20240601
 SAMPLE_MAX_TOKENS = 200
@@ -91,6 +95,8 @@ class _Run:
     noticed_step: int = -1
     noticed_text: str = ""
     heartbeat: float = field(default_factory=time.monotonic)  # when the row's heartbeat was last written
+    after_training_estimate: float | None = None  # seconds the stages after training should take
+    trained_at: float | None = None  # monotonic time training ended
 
     @property
     def progress(self) -> float:
@@ -106,6 +112,7 @@ class JobWorker:
         self._wake = asyncio.Event()
         self._lock = JobLock(settings.data_dir / LOCK_FILE)
         self._task: asyncio.Task[None] | None = None
+        self._announce_after: dict[int, float] = {}  # job id → when to try telling its end again
         self.worker_id = worker_id(settings)
 
     # ----------------------------------------------------------------- lifecycle
@@ -128,6 +135,7 @@ class JobWorker:
     async def _loop(self) -> None:
         while True:
             try:
+                await self._announce_pending()
                 ran = await self.run_once()
             except Exception:
                 log.exception("the job worker failed; it tries again at the next poll")
@@ -155,11 +163,10 @@ class JobWorker:
         """Fail the jobs left ``running`` by a worker that died: this one's earlier self (it holds
         the lock now), one that left no id, or one whose heartbeat stopped; never a live worker's."""
         stale_before = utcnow() - timedelta(seconds=HEARTBEAT_TIMEOUT_S)
-        abandoned = await jobs.fail_abandoned(
+        await jobs.fail_abandoned(
             self.storage, worker_id=self.worker_id, stale_before=stale_before, message=INTERRUPTED
         )
-        for job_id in abandoned:
-            await self._announce_end(job_id)
+        await self._announce_pending()
 
     async def _claim(self) -> TrainingJob | None:
         return await jobs.claim_next(self.storage, worker_id=self.worker_id)
@@ -176,9 +183,13 @@ class JobWorker:
                 message=f"no room for the run: {err}",
                 finished_at=utcnow(),
             )
-            await self._announce_end(job.id)
+            await self._announce_pending()
             return
         try:
+            earlier = await jobs.recent(self.storage, limit=20, states=["succeeded", "rejected"])
+            run.after_training_estimate = eta.after_training_estimate(
+                job.model, [(j.model, j.metrics or {}) for j in earlier]
+            )
             await self._notice(run, force=True)
             await self._train(run)
             manifest, before = await self._export(run)
@@ -196,7 +207,7 @@ class JobWorker:
             log.exception("job %d failed unexpectedly", job.id)
             self._discard(run)
             await self._finish(run, "failed", f"internal error: {type(err).__name__}: {err}")
-        await self._announce_end(job.id)
+        await self._announce_pending()
 
     def _prepare(self, job: TrainingJob) -> _Run:
         models_dir = self.engine.models_dir or self.settings.resolved_models_dir
@@ -226,6 +237,7 @@ class JobWorker:
             raise JobFailed(f"training failed: the training process {detail}")
         if not progress.done or progress.stopped:
             raise JobFailed(f"training stopped early ({progress.stopped or 'no end of run recorded'})")
+        run.trained_at = time.monotonic()
 
     async def _export(self, run: _Run) -> tuple[Manifest, tuple[str, Manifest] | None]:
         before = served(self.engine, run.job.model)
@@ -247,7 +259,32 @@ class JobWorker:
             )
         except ExportProblem as err:
             raise JobFailed(f"export refused: {err}") from None
+        if before is not None:
+            before = (before[0], await self._measured(run, before))
         return manifest, before
+
+    async def _measured(self, run: _Run, served: tuple[str, Manifest]) -> Manifest:
+        """The served version's manifest with its validation loss measured now, on the same held-out
+        split, rather than read from its file (which anyone with access to the models dir can edit)."""
+        version, manifest = served
+        out = run.run_dir / SERVED_LOSS_FILE
+        device = "cuda" if self.settings.device == "cuda" else "cpu"
+        argv = ["evaluate", str(self.engine.model_dir(run.job.model, version)), "--samples", "0"]
+        argv += ["--json-out", str(out), "--device", device, *self._dirs()]
+        run.stage = "measuring the served version"
+        await self._notice(run, force=True)
+        finished = await self._stage(run, argv)
+        try:
+            loss = float(json.loads(out.read_text("utf-8"))["held_out"]["val_loss"])
+        except (OSError, ValueError, KeyError, TypeError):
+            loss = math.nan
+        if not finished.ok or not math.isfinite(loss):
+            why = finished.describe() if not finished.ok else "it reported no loss"
+            raise JobFailed(
+                f"the served version's validation loss could not be measured: the evaluation {why}"
+                f"{self._last_error(run)}"
+            )
+        return manifest.model_copy(update={"metrics": manifest.metrics.model_copy(update={"val_loss": loss})})
 
     async def _install(self, run: _Run, manifest: Manifest, before: tuple[str, Manifest] | None) -> None:
         """Place the version beside the served one, sample it, gate it, and swap or discard it."""
@@ -310,6 +347,7 @@ class JobWorker:
             poll_s=self.settings.retrain_poll_s,
             check=lambda: self._tick(run),
             wake=self._wake,
+            memory_bytes=self.settings.retrain_memory_bytes,
         )
         if finished.stopped == CANCELLED:
             raise JobCancelled
@@ -364,6 +402,10 @@ class JobWorker:
     async def _report(self, run: _Run) -> None:
         """Keep the job row current (for /job and other processes) and send a progress notice when due."""
         run.metrics |= run.tail.progress.to_dict()
+        since = None if run.trained_at is None else time.monotonic() - run.trained_at
+        run.metrics[eta.JOB_ETA] = eta.job_eta(
+            run.metrics, estimate=run.after_training_estimate, after_training_so_far=since
+        )
         snapshot = (run.stage, round(run.progress, 3), run.metrics.get("step"), run.metrics.get("val_loss"))
         heartbeat_due = time.monotonic() - run.heartbeat >= HEARTBEAT_EVERY_S
         if snapshot != run.saved or heartbeat_due:
@@ -388,6 +430,13 @@ class JobWorker:
         run.noticed_at, run.noticed_step, run.noticed_text = time.monotonic(), tenth, text
         await self._send(run.job, Notice(run.job.notify_chat_id or "", text, key=_notice_key(run.job.id)))
 
+    @staticmethod
+    def _after_training(run: _Run) -> dict[str, float]:
+        """How long the stages after training took, for the next job's ETA; none if they did not run."""
+        if run.trained_at is None:
+            return {}
+        return {eta.AFTER_TRAINING: round(time.monotonic() - run.trained_at, 1), eta.JOB_ETA: 0.0}
+
     async def _finish(self, run: _Run, state: str, message: str) -> None:
         await jobs.update_fields(
             self.storage,
@@ -396,23 +445,42 @@ class JobWorker:
             state=state,
             message=message,
             progress=run.progress,
-            metrics=run.metrics | run.tail.progress.to_dict() | _plot(run.run_dir),
+            metrics=run.metrics
+            | run.tail.progress.to_dict()
+            | _plot(run.run_dir)
+            | self._after_training(run),
             finished_at=utcnow(),
         )
 
-    async def _announce_end(self, job_id: int) -> None:
-        """Edit the progress message to the outcome, then send the result with the loss curve."""
-        job = await jobs.get(self.storage, job_id)
-        if job is None:
-            return
-        await self._send(job, Notice(job.notify_chat_id or "", job_line(job), key=_notice_key(job.id)))
+    async def _announce_pending(self) -> None:
+        """Tell of every job that ended and was not told of yet, however it ended: here, cancelled
+        from elsewhere, or cut short by a restart (told once a transport is up). An end that could
+        not be delivered is tried again as often as progress notices may be sent (and polls run)."""
+        now = time.monotonic()
+        for job in await jobs.unannounced(self.storage):
+            if now < self._announce_after.get(job.id, -math.inf) or self.notify is None:
+                continue
+            if not await jobs.claim_announcement(self.storage, job.id):
+                continue  # another worker tells it
+            if not await self._announce_end(job):
+                await jobs.release_announcement(self.storage, job.id)
+                retry_s = max(self.settings.retrain_poll_s, self.settings.retrain_notice_every_s)
+                self._announce_after[job.id] = now + retry_s
+
+    async def _announce_end(self, job: TrainingJob) -> bool:
+        """Edit the progress message to the outcome, then send the result with the loss curve;
+        ``False`` if it could not be delivered."""
         plot = job.metrics.get("plot")
         image = Path(plot) if plot else None  # recorded only when the trainer drew it
-        await self._send(job, Notice(job.notify_chat_id or "", result_text(job), image=image))
+        return await self._send(
+            job, Notice(job.notify_chat_id or "", job_line(job), key=_notice_key(job.id))
+        ) and await self._send(job, Notice(job.notify_chat_id or "", result_text(job), image=image))
 
-    async def _send(self, job: TrainingJob, notice: Notice) -> None:
+    async def _send(self, job: TrainingJob, notice: Notice) -> bool:
+        """Deliver a notice to whoever asked for the job; ``True`` also when nobody is to be told."""
         if self.notify is not None and job.notify_platform and job.notify_chat_id:
-            await self.notify(job.notify_platform, notice)
+            return await self.notify(job.notify_platform, notice)
+        return True
 
 
 def worker_id(settings: Settings) -> str:

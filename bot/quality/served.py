@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from artifact.lexicon import Lexicon
+from artifact.tang_prosody import Prosody
 from artifact.verse_form import clauses, is_regulated
 from bot.engine.api import GenerationRequest, GenerationResult, Generator
 from bot.engine.names import distinct_names
-from bot.quality import measures
+from bot.quality import measures, tang
 from bot.quality.measures import CopyFinder, Sample, percent
 
 VERSE_SEEDS = (
@@ -31,8 +32,19 @@ VERSE_SEEDS = (
     "Alas, ",
     "Come, sweet love",
 )
-TANG_SEEDS = ("", "", "", "", "春风", "明月", "白日依山尽，", "秋")
-ACROSTICS = ("春夏秋冬", "风花雪月", "山高水长", "一帆风顺")
+# A fifth with no seed; the rest a word, or the first line of a poem (with or without its mark).
+TANG_SEEDS = (
+    *("",) * 4,
+    *("春风", "明月", "秋", "山", "夜雨", "江南", "白日依山尽，", "床前明月光", "独在异乡为异客，"),
+    *("国破山河在，", "孤帆远影碧空尽，", "故人西辞黄鹤楼，", "空山新雨后，", "千山鸟飞绝，"),
+    *("红豆生南国，", "月落乌啼霜满天，"),
+)
+ACROSTICS = (
+    *("春夏秋冬", "风花雪月", "山高水长", "一帆风顺", "万事如意", "花好月圆", "天长地久", "心想事成"),
+    *("江山如画", "青山绿水", "明月清风", "岁月静好", "福寿安康", "前程似锦", "金玉满堂", "鸟语花香"),
+    *("春华秋实", "海阔天空", "风调雨顺", "国泰民安", "诗酒年华", "白云深处", "落日孤城", "长安古道"),
+    "千里江山",
+)
 NAMES_PER_REPLY = 5
 
 
@@ -104,20 +116,35 @@ async def names_report(generator: Generator, model: str, count: int, corpus: Cor
 
 
 async def regulated_report(
-    generator: Generator, model: str, count: int, *, acrostics: bool
+    generator: Generator,
+    model: str,
+    count: int,
+    *,
+    acrostics: bool,
+    prosody: Prosody | None = None,
+    corpus: str | None = None,
 ) -> dict[str, Any]:
-    """Well-formed share of ``count`` poems; with ``acrostics``, also of ``count`` acrostic poems."""
+    """Well-formed share of ``count`` poems; with ``acrostics``, also of ``count // 2`` acrostic
+    poems. With the model's ``prosody`` table: rhyme, tone fit and shapes; with the ``corpus``
+    text: rare characters and copies."""
     poems = await draw(generator, model, count, TANG_SEEDS)
     figures: dict[str, Any] = {
         "poems": len(poems),
         "well-formed": percent(measures.regulated_share(r.text for r in poems)),
     }
+    if prosody is not None:
+        figures |= tang.rhyme_figures(_samples(poems), prosody)
+    if corpus is not None:
+        figures |= tang.CorpusChars(corpus).figures(_samples(poems))
+    if corpus is not None and prosody is not None:  # the same measures on the real poems
+        real = [Sample(line) for line in corpus.splitlines() if is_regulated(line)]
+        figures |= tang.rhyme_figures(real, prosody, "corpus poems: ")
     if not acrostics:
         return figures
     headed = await asyncio.gather(
         *(
             generator.generate(GenerationRequest(model, rng_seed=i, acrostic=ACROSTICS[i % len(ACROSTICS)]))
-            for i in range(count)
+            for i in range(max(1, count // 2))
         )
     )
     keeps_heads = [
@@ -126,4 +153,6 @@ async def regulated_report(
     ]
     figures["acrostic poems"] = len(headed)
     figures["acrostic: well-formed, lines start as asked"] = percent(sum(keeps_heads) / len(keeps_heads))
+    if prosody is not None:
+        figures |= tang.rhyme_figures(_samples(headed), prosody, "acrostic: ")
     return figures

@@ -4,6 +4,6 @@
 and ``jobs`` are the repository functions the command core calls.
 """
 
-from bot.storage.store import Storage
+from bot.storage.store import Storage, StorageError
 
-__all__ = ["Storage"]
+__all__ = ["Storage", "StorageError"]

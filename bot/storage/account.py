@@ -15,13 +15,20 @@ from bot.storage.store import Storage
 class Holdings:
     generations: int
     favourites: int
+    saved_by_others: int = 0  # other users' favourites of this user's generations: they go too
 
 
 async def holdings(storage: Storage, user_id: int) -> Holdings:
     async with storage.read() as session:
         gens = await session.scalar(select(func.count()).where(Generation.user_id == user_id))
         favs = await session.scalar(select(func.count()).where(Favourite.user_id == user_id))
-    return Holdings(int(gens or 0), int(favs or 0))
+        shared = await session.scalar(
+            select(func.count())
+            .select_from(Favourite)
+            .join(Generation, Generation.id == Favourite.generation_id)
+            .where(Generation.user_id == user_id, Favourite.user_id != user_id)
+        )
+    return Holdings(int(gens or 0), int(favs or 0), int(shared or 0))
 
 
 async def request_confirmation(storage: Storage, user_id: int, action: str, expires_at: datetime) -> None:
@@ -58,4 +65,13 @@ async def forget(storage: Storage, user_id: int) -> Holdings:
             .values(requested_by=None, notify_platform=None, notify_chat_id=None)
         )
         await session.execute(delete(User).where(User.id == user_id))
+    await _checkpoint(storage)
     return Holdings(int(gens or 0), int(favs or 0))
+
+
+async def _checkpoint(storage: Storage) -> None:
+    """On SQLite, move the write-ahead log into the database and empty it: the deleted text would
+    otherwise stay in the log file, readable, until SQLite next checkpoints it by itself."""
+    if storage.dialect == "sqlite":
+        async with storage.atomic() as conn:
+            await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

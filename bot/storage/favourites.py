@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, func, select
 
-from bot.storage.models import Favourite, Generation, utcnow
+from bot.storage.models import MAX_ID, Favourite, Generation, storable_id, utcnow
 from bot.storage.store import Storage
 
 
@@ -20,6 +20,8 @@ async def add(storage: Storage, user_id: int, generation_id: int) -> bool:
 
 
 async def remove(storage: Storage, user_id: int, generation_id: int) -> bool:
+    if not storable_id(generation_id):
+        return False
     stmt = delete(Favourite).where(Favourite.user_id == user_id, Favourite.generation_id == generation_id)
     async with storage.atomic() as conn:
         return bool((await conn.execute(stmt)).rowcount)
@@ -27,6 +29,7 @@ async def remove(storage: Storage, user_id: int, generation_id: int) -> bool:
 
 async def page(storage: Storage, user_id: int, *, offset: int, limit: int) -> tuple[list[Generation], int]:
     """One page of the user's favourites (newest saved first) and how many there are in all."""
+    offset = min(offset, MAX_ID)  # no user has more favourites; a database refuses a huge OFFSET
     async with storage.read() as session:
         total = await session.scalar(select(func.count()).where(Favourite.user_id == user_id))
         rows = await session.scalars(

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from bot.storage.models import Generation, utcnow
+from bot.storage.models import Generation, storable_id, utcnow
 from bot.storage.store import Storage
 
 
@@ -44,6 +44,8 @@ async def add(
 
 
 async def get(storage: Storage, generation_id: int) -> Generation | None:
+    if not storable_id(generation_id):
+        return None
     async with storage.read() as session:
         return await session.get(Generation, generation_id)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select, update
 
-from bot.storage.models import JOB_STATES, TrainingJob, utcnow
+from bot.storage.models import JOB_STATES, TrainingJob, storable_id, utcnow
 from bot.storage.store import Storage
 
 
@@ -41,6 +41,8 @@ async def create(
 
 
 async def get(storage: Storage, job_id: int) -> TrainingJob | None:
+    if not storable_id(job_id):
+        return None
     async with storage.read() as session:
         return await session.get(TrainingJob, job_id)
 
@@ -62,6 +64,8 @@ async def update_fields(
     states (so e.g. a cancel and a finishing worker cannot both win). ``True`` if the row changed."""
     if "state" in values and values["state"] not in JOB_STATES:
         raise ValueError(f"unknown job state {values['state']!r}")
+    if not storable_id(job_id):
+        return False
     stmt = update(TrainingJob).where(TrainingJob.id == job_id).values(**values, updated_at=utcnow())
     if only_from:
         stmt = stmt.where(TrainingJob.state.in_(only_from))
@@ -123,6 +127,38 @@ async def fail_abandoned(
     )
     async with storage.atomic() as conn:
         return sorted((await conn.execute(stmt)).scalars())
+
+
+async def unannounced(storage: Storage, *, limit: int = 20) -> list[TrainingJob]:
+    """Jobs that ended (however: finished, failed, cancelled, interrupted) and whose end nobody has
+    been told yet, oldest first."""
+    stmt = (
+        select(TrainingJob)
+        .where(TrainingJob.finished_at.is_not(None), TrainingJob.announced_at.is_(None))
+        .where(TrainingJob.state.not_in(("queued", "running")))
+        .order_by(TrainingJob.id)
+        .limit(limit)
+    )
+    async with storage.read() as session:
+        return list(await session.scalars(stmt))
+
+
+async def claim_announcement(storage: Storage, job_id: int) -> bool:
+    """Take the telling of a job's end (one worker of several wins); ``release_announcement`` gives it
+    back when it could not be delivered."""
+    stmt = (
+        update(TrainingJob)
+        .where(TrainingJob.id == job_id, TrainingJob.announced_at.is_(None))
+        .values(announced_at=utcnow())
+    )
+    async with storage.atomic() as conn:
+        return bool((await conn.execute(stmt)).rowcount)
+
+
+async def release_announcement(storage: Storage, job_id: int) -> None:
+    stmt = update(TrainingJob).where(TrainingJob.id == job_id).values(announced_at=None)
+    async with storage.atomic() as conn:
+        await conn.execute(stmt)
 
 
 async def count_by_state(storage: Storage) -> dict[str, int]:

@@ -39,7 +39,25 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     def run(connection: Connection) -> None:
         command.upgrade(alembic_config(connection), revision)
 
-    async with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":  # released when the transaction ends
-            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
-        await conn.run_sync(run)
+    async with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:  # a table copied by batch mode is dropped: its rows' foreign-key actions must not fire
+            await conn.run_sync(_pragma, "foreign_keys=OFF")
+        try:
+            async with conn.begin():
+                if conn.dialect.name == "postgresql":  # released when the transaction ends
+                    lock = text("SELECT pg_advisory_xact_lock(:key)")
+                    await conn.execute(lock, {"key": MIGRATION_LOCK_KEY})
+                await conn.run_sync(run)
+        finally:
+            if sqlite:
+                await conn.run_sync(_pragma, "foreign_keys=ON")
+
+
+def _pragma(connection: Connection, pragma: str) -> None:
+    """An SQLite PRAGMA outside any transaction (inside one, ``foreign_keys`` is silently ignored)."""
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(f"PRAGMA {pragma}")
+    finally:
+        cursor.close()

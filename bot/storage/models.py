@@ -1,4 +1,5 @@
-"""The tables: users, their generations and favourites, training jobs, pending confirmations.
+"""The tables: users, their generations, favourites and settings, chat rules, training jobs, pending
+confirmations.
 
 Every generation keeps what reproduces it (model version, seed text, sampling parameters, RNG
 seed). Deleting a user cascades to everything that is theirs, so ``/forget`` is one statement.
@@ -12,6 +13,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -25,6 +27,19 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Ids are INTEGER columns: 32-bit on PostgreSQL. A number past this names no row on any backend, and
+# is answered as such before it reaches the database (which would refuse it with an error).
+MAX_ID = 2**31 - 1
+# An id is never given out twice, not even after its row is deleted (``/forget``): old buttons and
+# ``/show N`` in a group must not reach someone else's text. PostgreSQL's sequences never go back;
+# SQLite needs AUTOINCREMENT for that (migration 0004).
+NEVER_REUSED = {"sqlite_autoincrement": True}
+
+
+def storable_id(value: int) -> bool:
+    """Whether ``value`` can be the id of a row (1 ≤ value ≤ ``MAX_ID``)."""
+    return 1 <= value <= MAX_ID
 
 
 def utcnow() -> datetime:
@@ -66,7 +81,7 @@ class Base(DeclarativeBase):
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (UniqueConstraint("platform", "platform_user_id"),)
+    __table_args__ = (UniqueConstraint("platform", "platform_user_id"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     platform: Mapped[str] = mapped_column(String(16))
@@ -77,7 +92,7 @@ class User(Base):
 
 class Generation(Base):
     __tablename__ = "generations"
-    __table_args__ = (Index("ix_generations_user_id_id", "user_id", "id"),)
+    __table_args__ = (Index("ix_generations_user_id_id", "user_id", "id"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -95,7 +110,7 @@ class Generation(Base):
 
 class Favourite(Base):
     __tablename__ = "favourites"
-    __table_args__ = (UniqueConstraint("user_id", "generation_id"),)
+    __table_args__ = (UniqueConstraint("user_id", "generation_id"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -111,6 +126,32 @@ class Confirmation(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     action: Mapped[str] = mapped_column(String(32), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column()
+
+
+class Preferences(Base):
+    """A user's own defaults for /poem (``/settings``); NULL: the bot's or the model's default."""
+
+    __tablename__ = "user_preferences"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    model: Mapped[str | None] = mapped_column(String(64), default=None)
+    form: Mapped[str | None] = mapped_column(String(32), default=None)
+    temperature: Mapped[float | None] = mapped_column(Float, default=None)
+    length: Mapped[int | None] = mapped_column(Integer, default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ChatRule(Base):
+    """What a chat's admins allow there (``/chat``): commands turned off, who may use the bot, a
+    cooldown between generations. Keyed by ``platform:chat id`` (a Discord channel, a Telegram chat)."""
+
+    __tablename__ = "chat_rules"
+
+    chat_key: Mapped[str] = mapped_column(String(96), primary_key=True)
+    disabled: Mapped[list[str]] = mapped_column(JSON, default=list)  # command names
+    admins_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    cooldown_s: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class TrainingJob(Base):
@@ -133,6 +174,8 @@ class TrainingJob(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     worker_id: Mapped[str | None] = mapped_column(String(128), default=None)  # the worker running it
     heartbeat_at: Mapped[datetime | None] = mapped_column(default=None)  # touched while it runs
+    # when its end was told to whoever asked for it; NULL while a finished job's news is still owed
+    announced_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 JOB_STATES = ("queued", "running", "succeeded", "failed", "cancelled", "rejected")

@@ -8,11 +8,35 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.storage import migrate
-from bot.storage.database import Synchronous, beginning, create_engine
+from bot.storage.database import (
+    Synchronous,
+    beginning,
+    create_engine,
+    create_private_file,
+    masked_url,
+    without_password,
+)
+
+# One cheap read of each table: a damaged page or header fails here as it would fail a command.
+PROBES = [
+    text(f"SELECT {column} FROM {table} ORDER BY {column} DESC LIMIT 1")
+    for table, column in (
+        ("alembic_version", "version_num"),
+        ("users", "id"),
+        ("generations", "id"),
+        ("favourites", "id"),
+        ("training_jobs", "id"),
+    )
+]
+
+
+class StorageError(RuntimeError):
+    """The database cannot be opened or read (unreachable, not a database, damaged); one line."""
 
 
 class Storage:
@@ -31,14 +55,31 @@ class Storage:
     async def open(
         cls, url: str, *, run_migrations: bool = True, synchronous: Synchronous = "NORMAL"
     ) -> Storage:
-        engine = create_engine(url, synchronous=synchronous)
+        try:
+            create_private_file(url)
+            engine = create_engine(url, synchronous=synchronous)
+        except (OSError, ValueError) as err:
+            raise StorageError(f"the database {masked_url(url)} cannot be opened: {err}") from err
         try:
             if run_migrations:
                 await migrate.upgrade(engine)
+        except Exception as err:
+            await engine.dispose()
+            first = (str(err).splitlines() or [type(err).__name__])[0]
+            raise StorageError(
+                f"the database {masked_url(url)} cannot be opened: {without_password(first, url)}"
+            ) from err
         except BaseException:
             await engine.dispose()
             raise
         return cls(engine)
+
+    async def check(self) -> None:
+        """Read a row of every table (not just ``SELECT 1``, which a damaged file still answers);
+        raises what the database raises."""
+        async with self.atomic() as conn:
+            for probe in PROBES:
+                await conn.execute(probe)
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -1,6 +1,7 @@
 """The console transport: ``bardling chat`` — the same commands as on Telegram and Discord, locally.
 
-At a terminal it is a line editor with history (prompt_toolkit; history kept in the data dir).
+At a terminal it is a line editor with history (prompt_toolkit; history kept in the data dir), Tab
+completion of commands, options and model names; Ctrl-C clears the line and Ctrl-D leaves.
 With standard input from a pipe or file it reads one command per line, echoes it, answers, and
 exits at end of input, so sessions can be scripted. Buttons show as the commands they stand for:
 ``[⭐ /fav 12] [🔁 /again 12]``. The console user is ``console:local``; ``/admin on|off`` switches
@@ -13,6 +14,7 @@ import asyncio
 import getpass
 import sys
 import threading
+from collections.abc import Iterator
 from typing import TextIO
 
 from bot.config import Settings
@@ -23,7 +25,6 @@ from bot.core.types import Invocation, Notice, Reply
 PLATFORM = "console"
 USER_ID = "local"
 PROMPT = "bardling> "
-HISTORY_FILE = "console_history"
 
 
 def render(reply: Reply) -> str:
@@ -82,16 +83,21 @@ class ConsoleTransport:
             await self._run_script()
 
     async def _run_script(self) -> None:
-        lines: asyncio.Queue[str | None] = asyncio.Queue()
+        lines: asyncio.Queue[str | UnicodeDecodeError | None] = asyncio.Queue()
         loop = asyncio.get_running_loop()
 
         def pump() -> None:  # a daemon thread, so a blocked read never delays shutdown
-            for line in self.stdin:
-                loop.call_soon_threadsafe(lines.put_nowait, line.rstrip("\r\n"))
-            loop.call_soon_threadsafe(lines.put_nowait, None)
+            try:
+                for line in _read_lines(self.stdin):
+                    loop.call_soon_threadsafe(lines.put_nowait, line)
+            finally:  # whatever happens to the input, the session ends instead of waiting forever
+                loop.call_soon_threadsafe(lines.put_nowait, None)
 
         threading.Thread(target=pump, name="console-stdin", daemon=True).start()
         while (line := await lines.get()) is not None:
+            if isinstance(line, UnicodeDecodeError):
+                self._print(undecodable(line) + "\n")
+                continue
             if line.strip():
                 self._print(f"> {line}")
             if not await self.handle_line(line):
@@ -102,16 +108,24 @@ class ConsoleTransport:
         from prompt_toolkit.history import FileHistory
         from prompt_toolkit.patch_stdout import patch_stdout
 
+        from bot.transports.console_complete import CommandCompleter
+
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         session: PromptSession[str] = PromptSession(
-            history=FileHistory(str(self.settings.data_dir / HISTORY_FILE))
+            history=FileHistory(str(self.settings.console_history_file)),
+            completer=CommandCompleter(
+                lambda: self.core.commands(admin=self.core.is_admin(self.user_key)), self.core.model_names
+            ),
+            complete_while_typing=False,  # Tab asks; typing stays quiet
         )
-        self._print("Bardling console — /help lists the commands, /quit leaves.")
+        self._print("Bardling console — /help lists the commands, Tab completes, /quit or Ctrl-D leaves.")
         with patch_stdout(raw=True):
             while True:
                 try:
                     line = await session.prompt_async(PROMPT)
-                except (EOFError, KeyboardInterrupt):
+                except KeyboardInterrupt:  # Ctrl-C drops the line being typed, as in a shell
+                    continue
+                except EOFError:  # Ctrl-D on an empty line
                     return
                 if not await self.handle_line(line):
                     return
@@ -131,7 +145,8 @@ class ConsoleTransport:
         if command == "admin":
             self._switch_admin(args.strip().lower())
             return True
-        invocation = Invocation(PLATFORM, USER_ID, self._user_name, USER_ID, command, args)
+        # The console's one user owns its one chat, so /chat is theirs to set.
+        invocation = Invocation(PLATFORM, USER_ID, self._user_name, USER_ID, command, args, chat_admin=True)
         self._print(render(await self.core.handle(invocation)) + "\n")
         return True
 
@@ -148,6 +163,31 @@ class ConsoleTransport:
 
     def _print(self, text: str) -> None:
         print(text, file=self.stdout, flush=True)
+
+
+def _read_lines(stream: TextIO) -> Iterator[str | UnicodeDecodeError]:
+    """Each line without its line break; a line that cannot be decoded comes as its error.
+
+    Lines are decoded one by one from the bytes, so one bad byte costs only its own line (a text
+    stream decodes whole chunks: one bad byte would end the input, lines before it included).
+    """
+    raw = getattr(stream, "buffer", None)
+    if raw is None:  # already text (e.g. a StringIO): nothing left to decode
+        yield from (line.rstrip("\r\n") for line in stream)
+        return
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    for data in raw:
+        try:
+            yield data.decode(encoding).rstrip("\r\n")
+        except UnicodeDecodeError as err:
+            yield err
+
+
+def undecodable(err: UnicodeDecodeError) -> str:
+    return (
+        f"That line is not {err.encoding.upper().replace('_', '-')} text "
+        f"(byte {err.start} cannot be decoded), so it was skipped."
+    )
 
 
 def _login_name() -> str:

@@ -20,7 +20,6 @@ import discord
 from discord import app_commands
 from discord.utils import MISSING, escape_markdown
 
-from bot.core.args import format_args
 from bot.core.core import INTERNAL_ERROR, CommandCore
 from bot.core.types import CommandSpec, Invocation, Notice, Reply
 from bot.transports.buttons import is_brief
@@ -28,7 +27,7 @@ from bot.transports.discord_buttons import action_button_type, button_view
 from bot.transports.discord_commands import build_command
 from bot.transports.sent_notices import SentNotices
 from bot.transports.text_split import DISCORD_LIMIT, message_parts
-from bot.transports.uploads import UploadError, uploaded
+from bot.transports.uploads import UploadError, takes_file, uploaded
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -80,7 +79,8 @@ class DiscordTransport:
         self._token = settings.discord_token
         self._defer_after = defer_after
         self._max_upload = settings.retrain_max_upload_bytes
-        self._notices = SentNotices()
+        self._sync_guilds = [discord.Object(id=guild) for guild in settings.discord_sync_guilds]
+        self._notices = SentNotices(path=settings.data_dir / "sent_notices_discord.json")
         options: dict[str, Any] = {"intents": intents(), "allowed_mentions": discord.AllowedMentions.none()}
         if settings.discord_shard_count:
             options.update(shard_count=settings.discord_shard_count, shard_ids=settings.discord_shard_ids)
@@ -115,7 +115,7 @@ class DiscordTransport:
             await self._client.login(self._token.get_secret_value())
         except discord.LoginFailure:
             raise DiscordStartError("Discord rejected the bot token (BARDLING_DISCORD_TOKEN)") from None
-        await self._tree.sync()
+        await self._sync_commands()
         self._core.register_notifier(PLATFORM, self)
         connected = asyncio.ensure_future(self._client.wait_for("connect"))
         self._connection = asyncio.create_task(self._client.connect(reconnect=True))
@@ -124,6 +124,15 @@ class DiscordTransport:
             connected.cancel()
             await self._connection  # raises why the gateway connection failed
             raise DiscordStartError("the Discord gateway closed the connection")
+
+    async def _sync_commands(self) -> None:
+        """Globally (Discord may take up to an hour to show changes), or to the named guilds at once."""
+        if not self._sync_guilds:
+            await self._tree.sync()
+            return
+        for guild in self._sync_guilds:
+            self._tree.copy_global_to(guild=guild)
+            await self._tree.sync(guild=guild)
 
     async def stop(self) -> None:
         """Close the gateway and the HTTP connections. Idempotent."""
@@ -141,9 +150,7 @@ class DiscordTransport:
         options: dict[str, Any],
         upload: discord.Attachment | None,
     ) -> None:
-        command = self._core.registry.get(spec.name)
-        args = format_args(options, command.greedy if command is not None else None)
-        await self._run(interaction, spec.name, args, upload)
+        await self._run(interaction, spec.name, "", upload, options=options)
 
     async def _on_press(self, interaction: discord.Interaction, command: str, arg: str) -> None:
         await self._run(interaction, command, arg)
@@ -154,8 +161,11 @@ class DiscordTransport:
         command: str,
         args: str,
         upload: discord.Attachment | None = None,
+        *,
+        options: dict[str, Any] | None = None,
     ) -> None:
-        """Ask the core, deferring if it takes long; errors and brief acknowledgements go to the user only."""
+        """Ask the core, deferring if it takes long. Errors, brief acknowledgements and, in a server
+        channel, answers that list the user's own data (``CommandSpec.private``) go to the user only."""
         invocation = Invocation(
             platform=PLATFORM,
             user_id=str(interaction.user.id),
@@ -163,17 +173,21 @@ class DiscordTransport:
             chat_id=str(interaction.channel_id),
             command=command,
             args=args,
+            options=options,  # typed by Discord: handed over as they are, never re-parsed from text
+            chat_admin=_manages_server(interaction),
         )
+        found = self._core.registry.get(command)
+        personal = found is not None and found.spec.private and interaction.guild_id is not None
         try:
             handling = asyncio.create_task(self._ask(invocation, upload))
             done, _ = await asyncio.wait({handling}, timeout=self._defer_after)
             deferred = not done
             if deferred:
-                await interaction.response.defer(thinking=True)
+                await interaction.response.defer(thinking=True, ephemeral=personal)
             reply = await handling
             clicked = interaction.type is discord.InteractionType.component
-            private = reply.error or (clicked and is_brief(reply))
-            if deferred and private:  # the public "thinking…" placeholder must not show an error
+            private = personal or reply.error or (clicked and is_brief(reply))
+            if deferred and private and not personal:  # a public "thinking…" must not show an error
                 with contextlib.suppress(discord.HTTPException):
                     await interaction.delete_original_response()
             await self._respond(interaction, reply, private=private, followup=deferred)
@@ -182,8 +196,9 @@ class DiscordTransport:
             await _apologise(interaction)
 
     async def _ask(self, invocation: Invocation, upload: discord.Attachment | None) -> Reply:
-        """The core's reply; an attached file is fetched first and handed over as a local file."""
-        if upload is None:
+        """The core's reply; an attached file is fetched first and handed over as a local file, but
+        only for a command that takes one from this user (a refusal needs no download)."""
+        if upload is None or not takes_file(self._core, invocation.user_key, invocation.command):
             return await self._core.handle(invocation)
         fetching = uploaded(
             upload.filename, upload.size, self._max_upload, upload.save, (discord.HTTPException,)
@@ -237,6 +252,15 @@ class DiscordTransport:
 def _parts(text: str, has_image: bool) -> list[str]:
     """Message texts for a reply: markdown escaped (shown as typed), split at 2,000."""
     return message_parts(escape_markdown(text), DISCORD_LIMIT, with_image=has_image)
+
+
+def _manages_server(interaction: discord.Interaction) -> bool:
+    """Whether the caller may set the core's ``/chat`` rules here: Manage Server (or Administrator)
+    in the server, from the permissions Discord sends with the interaction; in a DM, its one user."""
+    if interaction.guild_id is None:
+        return True
+    granted = interaction.permissions
+    return granted.manage_guild or granted.administrator
 
 
 async def _apologise(interaction: discord.Interaction) -> None:

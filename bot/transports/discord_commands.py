@@ -1,10 +1,11 @@
 """Slash commands built from the core's ``CommandSpec``s, so Discord's menus follow the core.
 
 discord.py reads a command's options from its callback's signature, so each command gets a
-callback whose signature is made from the spec: typed, range-checked, described options
-(keyword-only, so required and optional ones may come in any order), with model-name
-autocomplete where the spec asks for it, and an optional ``file`` attachment option for a command
-that takes a file (``CommandSpec.file``). The callback only hands the values on.
+callback whose signature is made from the spec: typed, range-checked options (keyword-only, so
+required and optional ones may come in any order), described and given choices through
+discord.py's public decorators, with model-name autocomplete where the spec asks for it, and an
+optional ``file`` attachment option for a command that takes a file (``CommandSpec.file``). The
+callback hands the typed values on as they are; they are never turned back into text.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ FILE_OPTION = "file"  # the attachment option of a command that takes a file
 OnCommand = Callable[
     [discord.Interaction, CommandSpec, dict[str, Any], discord.Attachment | None], Awaitable[None]
 ]
-ModelNames = Callable[[], list[str]]
+ModelNames = Callable[[tuple[str, ...]], list[str]]  # the served models of these kinds (): all
 
 _TYPES: dict[str, type] = {"str": str, "int": int, "float": float}
 
@@ -45,6 +46,19 @@ def _annotation(param: ParamSpec) -> Any:
 def _describe(text: str, fallback: str) -> str:
     text = " ".join(text.split()) or fallback
     return text if len(text) <= DESCRIPTION_LIMIT else text[: DESCRIPTION_LIMIT - 1] + "…"
+
+
+def _model_completer(model_names: ModelNames, kinds: tuple[str, ...]) -> Callable[..., Any]:
+    """Autocomplete offering only the models of ``kinds`` (those the command would accept)."""
+
+    async def complete_model(
+        interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        wanted = current.strip().lower()
+        names = [n for n in model_names(kinds) if wanted in n.lower()]
+        return [app_commands.Choice(name=n, value=n) for n in names[:CHOICES_LIMIT]]
+
+    return complete_model
 
 
 def build_command(spec: CommandSpec, on_command: OnCommand, model_names: ModelNames) -> app_commands.Command:
@@ -75,19 +89,21 @@ def build_command(spec: CommandSpec, on_command: OnCommand, model_names: ModelNa
         )
         descriptions[FILE_OPTION] = _describe(spec.file, FILE_OPTION)
     callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-    callback.__discord_app_commands_param_description__ = descriptions  # type: ignore[attr-defined]
     command: app_commands.Command = app_commands.Command(
         name=spec.name, description=_describe(spec.description, spec.name), callback=callback
     )
-
-    async def complete_model(
-        interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        wanted = current.strip().lower()
-        names = [n for n in model_names() if wanted in n.lower()]
-        return [app_commands.Choice(name=n, value=n) for n in names[:CHOICES_LIMIT]]
+    app_commands.describe(**descriptions)(command)
+    choices = {
+        p.name: [app_commands.Choice(name=c, value=c) for c in p.choices[:CHOICES_LIMIT]]
+        for p in spec.params
+        if p.choices
+    }
+    if choices:
+        app_commands.choices(**choices)(command)
+    if spec.admin_only:  # hidden from members without Administrator (the core still checks the user)
+        command.default_permissions = discord.Permissions(administrator=True)
 
     for p in spec.params:
         if p.autocomplete_models:
-            command.autocomplete(p.name)(complete_model)
+            command.autocomplete(p.name)(_model_completer(model_names, p.model_kinds))
     return command

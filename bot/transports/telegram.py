@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +23,7 @@ from telegram import (
     BotCommand,
     BotCommandScopeChat,
     BotCommandScopeDefault,
+    Chat,
     Document,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -29,7 +31,7 @@ from telegram import (
     Update,
     User,
 )
-from telegram.constants import ChatAction
+from telegram.constants import BotCommandLimit, CallbackQueryLimit, ChatAction, ChatType, MessageLimit
 from telegram.error import BadRequest, InvalidToken, TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -37,6 +39,7 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     ContextTypes,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
@@ -46,8 +49,10 @@ from bot.core.core import INTERNAL_ERROR, CommandCore
 from bot.core.types import Button, CommandSpec, Invocation, Notice, Reply
 from bot.transports.buttons import decode_button, encode_button, is_brief
 from bot.transports.sent_notices import SentNotices
+from bot.transports.telegram_inline import InlineMode
+from bot.transports.telegram_text import defuse
 from bot.transports.text_split import TELEGRAM_LIMIT, message_parts, utf16_len
-from bot.transports.uploads import UploadError, uploaded
+from bot.transports.uploads import UploadError, takes_file, uploaded
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -55,12 +60,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
-CAPTION_LIMIT = 1024
-TOAST_LIMIT = 200
+CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH
+TOAST_LIMIT = CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH
 TYPING_AFTER_S = 0.5  # quick answers need no indicator, and each action spends flood-limit budget
 TYPING_EVERY_S = 4.5  # Telegram shows a chat action for about five seconds
 TYPING_MAX_IN_FLIGHT = 8  # busier than this, replies get the flood-limit budget instead
-DESCRIPTION_LIMIT = 256
+DESCRIPTION_LIMIT = BotCommandLimit.MAX_DESCRIPTION
+CHAT_ADMINS_TTL_S = 60.0  # a group's administrators, asked at most this often per group
+KEYBOARD_ROW = 4  # buttons a row; a settings menu's choices wrap
+DEEP_LINK_COMMAND = "start"  # what a t.me/<bot>?start=<payload> link sends, payload as its argument
 
 
 class TelegramStartError(RuntimeError):
@@ -90,8 +98,9 @@ class TelegramTransport:
             raise TelegramStartError("BARDLING_TELEGRAM_WEBHOOK_URL must be an https:// URL")
         self._core = core
         self._settings = settings
-        self._notices = SentNotices()
+        self._notices = SentNotices(path=settings.data_dir / f"sent_notices_{PLATFORM}.json")
         self._in_flight = 0
+        self._chat_admins: dict[int, tuple[float, frozenset[int]]] = {}  # chat -> (until, user ids)
         # httpx logs every request URL at INFO, and the URL contains the token.
         logging.getLogger("httpx").setLevel(logging.WARNING)
         self._app: Application = (
@@ -106,6 +115,8 @@ class TelegramTransport:
         commands = filters.COMMAND | (filters.Document.ALL & filters.CaptionRegex(r"^/"))
         self._app.add_handler(MessageHandler(commands, self._on_command))
         self._app.add_handler(CallbackQueryHandler(self._on_button))
+        self._inline = InlineMode(core, _keyboard)
+        self._app.add_handler(InlineQueryHandler(self._inline.on_query))
         self._app.add_error_handler(self._on_error)
 
     @property
@@ -140,7 +151,7 @@ class TelegramTransport:
         """
         updater = self._app.updater
         assert updater is not None
-        allowed = [Update.MESSAGE, Update.CALLBACK_QUERY]
+        allowed = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
         url = self._settings.telegram_webhook_url
         if not url:
             await updater.start_polling(allowed_updates=allowed)
@@ -181,15 +192,22 @@ class TelegramTransport:
         message, user = update.effective_message, update.effective_user
         if message is None or user is None:
             return
-        parsed = split_command(message.text or message.caption or "")
-        if parsed is None:
+        line = message.text or message.caption or ""
+        parsed = split_command(line)
+        if parsed is None or not _addressed_to(line, self.bot.username):
             return
         command, args = parsed
+        if command == DEEP_LINK_COMMAND:
+            args = ""  # a t.me/<bot>?start=<payload> link sends "/start <payload>": greet all the same
         chat_id = message.chat_id
+        document = message.document if takes_file(self._core, f"{PLATFORM}:{user.id}", command) else None
         try:
-            upload = _downloaded(message.document, self._settings.retrain_max_upload_bytes)
+            upload = _downloaded(document, self._settings.retrain_max_upload_bytes)
             async with self._typing(chat_id), upload as attachment:
-                reply = await self._core.handle(self._invocation(user, chat_id, command, args, attachment))
+                admin = await self._is_chat_admin(message.chat, user, message.sender_chat)
+                reply = await self._core.handle(
+                    self._invocation(user, chat_id, command, args, attachment, chat_admin=admin)
+                )
         except UploadError as err:
             reply = Reply(text=str(err), error=True)
         await self._send(chat_id, reply)
@@ -203,11 +221,25 @@ class TelegramTransport:
             await query.answer("This button no longer works.")
             return
         command, arg = decoded
+        if query.inline_message_id is not None:  # a message posted through inline mode
+            await self._inline.on_press(query, command, arg, self._send)
+            return
         chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+        admin = query.message is None or await self._is_chat_admin(query.message.chat, query.from_user)
+        invocation = self._invocation(query.from_user, chat_id, command, arg, chat_admin=admin)
+        found = self._core.registry.get(command)
+        if found is not None and found.generates:
+            # Answered at once: Telegram's deadline for a press is shorter than a busy generation.
+            with contextlib.suppress(TelegramError):
+                await query.answer()
+            async with self._typing(chat_id, at_once=True):
+                reply = await self._core.handle(invocation)
+            await self._send(chat_id, reply)
+            return
         async with self._typing(chat_id):
-            reply = await self._core.handle(self._invocation(query.from_user, chat_id, command, arg))
+            reply = await self._core.handle(invocation)
         if is_brief(reply):
-            await query.answer(reply.text[:TOAST_LIMIT], show_alert=reply.error)
+            await query.answer(defuse(reply.text)[:TOAST_LIMIT], show_alert=reply.error)
             return
         await query.answer()
         await self._send(chat_id, reply)
@@ -223,7 +255,13 @@ class TelegramTransport:
 
     @staticmethod
     def _invocation(
-        user: User, chat_id: int, command: str, args: str, attachment: Path | None = None
+        user: User,
+        chat_id: int,
+        command: str,
+        args: str,
+        attachment: Path | None = None,
+        *,
+        chat_admin: bool = False,
     ) -> Invocation:
         return Invocation(
             platform=PLATFORM,
@@ -233,24 +271,50 @@ class TelegramTransport:
             command=command,
             args=args,
             attachment=attachment,
+            chat_admin=chat_admin,
         )
 
+    async def _is_chat_admin(self, chat: Chat, user: User, sender_chat: Chat | None = None) -> bool:
+        """Whether ``user`` administers ``chat``, as Telegram says (the core's ``/chat`` rules): the
+        one user of a private chat does; in a group, its administrators (``getChatAdministrators``,
+        remembered a minute per group), and an admin posting anonymously as the group itself."""
+        if chat.type == ChatType.PRIVATE or (sender_chat is not None and sender_chat.id == chat.id):
+            return True
+        now = time.monotonic()
+        until, admins = self._chat_admins.get(chat.id, (0.0, frozenset()))
+        if until <= now:
+            try:
+                admins = frozenset(m.user.id for m in await self.bot.get_chat_administrators(chat.id))
+            except TelegramError as err:  # e.g. the bot was removed meanwhile: nobody is an admin
+                log.warning("could not list the administrators of chat %s: %s", chat.id, err)
+                admins = frozenset()
+            if len(self._chat_admins) > 10_000:
+                self._chat_admins = {k: v for k, v in self._chat_admins.items() if v[0] > now}
+            self._chat_admins[chat.id] = (now + CHAT_ADMINS_TTL_S, admins)
+        return user.id in admins
+
     @contextlib.asynccontextmanager
-    async def _typing(self, chat_id: int) -> AsyncIterator[None]:
-        """Show "typing…" in the chat while the body runs, once it takes noticeably long.
+    async def _typing(self, chat_id: int, *, at_once: bool = False) -> AsyncIterator[None]:
+        """Show "typing…" in the chat while the body runs, once it takes noticeably long (or
+        ``at_once``: a button press that starts a generation, whose answer is already sent).
 
         Chat actions share the flood limit with replies, so when many commands are in flight the
         indicator is skipped: the budget goes to the answers themselves.
         """
 
+        async def show() -> None:
+            with contextlib.suppress(TelegramError):
+                await self.bot.send_chat_action(chat_id, ChatAction.TYPING)
+
         async def keep_typing() -> None:
-            await asyncio.sleep(TYPING_AFTER_S)
+            await asyncio.sleep(TYPING_EVERY_S if at_once else TYPING_AFTER_S)
             while True:
                 if self._in_flight <= TYPING_MAX_IN_FLIGHT:
-                    with contextlib.suppress(TelegramError):
-                        await self.bot.send_chat_action(chat_id, ChatAction.TYPING)
+                    await show()
                 await asyncio.sleep(TYPING_EVERY_S)
 
+        if at_once:
+            await show()
         self._in_flight += 1
         task = asyncio.create_task(keep_typing())
         try:
@@ -263,7 +327,7 @@ class TelegramTransport:
     async def _send(self, chat_id: int, reply: Reply | Notice) -> Message:
         """Send text (split at 4,096), an optional photo, and the keyboard under the last part."""
         markup = _keyboard(reply.buttons if isinstance(reply, Reply) else [])
-        parts = message_parts(reply.text, TELEGRAM_LIMIT, with_image=reply.image is not None)
+        parts = message_parts(defuse(reply.text), TELEGRAM_LIMIT, with_image=reply.image is not None)
         if reply.image is not None:
             as_caption = len(parts) == 1 and utf16_len(parts[0]) <= CAPTION_LIMIT
             with reply.image.open("rb") as photo:
@@ -288,7 +352,7 @@ class TelegramTransport:
         one_message = len(message_parts(notice.text, TELEGRAM_LIMIT)) == 1
         if previous is not None and notice.image is None and one_message:
             try:
-                await self.bot.edit_message_text(notice.text, chat_id=chat_id, message_id=previous)
+                await self.bot.edit_message_text(defuse(notice.text), chat_id=chat_id, message_id=previous)
                 return
             except BadRequest as err:
                 if "not modified" in err.message:
@@ -312,11 +376,19 @@ async def _downloaded(document: Document | None, max_bytes: int) -> AsyncIterato
         yield path
 
 
+def _addressed_to(line: str, username: str | None) -> bool:
+    """Whether a command line is for this bot: unaddressed (``/help``) or ``/help@ThisBot``; in a group
+    with several bots, ``/help@OtherBot`` is another bot's to answer."""
+    head = line.split(maxsplit=1)[0] if line.strip() else ""
+    _, at, name = head.partition("@")
+    return not at or (username is not None and name.lower() == username.lower())
+
+
 def _keyboard(buttons: list[Button]) -> InlineKeyboardMarkup | None:
     if not buttons:
         return None
-    row = [InlineKeyboardButton(b.label, callback_data=encode_button(b)) for b in buttons]
-    return InlineKeyboardMarkup([row])
+    keys = [InlineKeyboardButton(b.label, callback_data=encode_button(b)) for b in buttons]
+    return InlineKeyboardMarkup([keys[i : i + KEYBOARD_ROW] for i in range(0, len(keys), KEYBOARD_ROW)])
 
 
 def _bot_commands(specs: list[CommandSpec]) -> list[BotCommand]:

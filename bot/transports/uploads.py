@@ -1,6 +1,7 @@
 """A file a user uploads with a command, held in a temporary file while the command runs.
 
-The core copies what it wants to keep; the file is gone once the command ends. A file the platform
+The core copies what it wants to keep; the file is gone once the command ends. Nothing is fetched
+for a command that takes no file or a user it would refuse (:func:`takes_file`). A file the platform
 says is over ``BARDLING_RETRAIN_MAX_UPLOAD_BYTES`` is not fetched at all. Only the base name of the
 user's file name is used, so a name like ``../../x`` cannot place it anywhere else.
 """
@@ -11,10 +12,23 @@ import contextlib
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.jobs.corpus import too_big
+from bot.core.text import too_big
+
+if TYPE_CHECKING:
+    from bot.core.core import CommandCore
 
 DEFAULT_NAME = "upload.txt"
+
+
+def takes_file(core: CommandCore, user_key: str, command: str) -> bool:
+    """Whether ``command`` from this user would use an attached file: only then is it fetched, so a
+    stranger's attachment (or one sent with a command that takes none) costs no download."""
+    found = core.registry.get(command.strip().lstrip("/").split("@", 1)[0].lower())
+    if found is None or found.spec.file is None:
+        return False
+    return not found.spec.admin_only or core.is_admin(user_key)
 
 
 class UploadError(Exception):

@@ -29,7 +29,7 @@ async def test_a_scripted_session_echoes_answers_and_shows_buttons_as_commands(
 ) -> None:
     out = await run_script(bot_app, bot_settings, "/poem Forsooth\n\n/fav\n/favs\nhello\n/quit\n/help\n")
     assert "> /poem Forsooth\nForsooth" in out
-    assert "[⭐ /fav 1] [🔁 /again 1]" in out
+    assert "[⭐ /fav 1] [🔁 /again 1] [🖼 /card 1]" in out
     assert "> /fav\n⭐ Saved #1 to your favourites." in out
     assert "#1 · shakespeare — Forsooth" in out
     assert "Commands start with / — try /help" in out

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.console.test_console import CHAT, chat_env
+from tests.support.processes import reaped
 
 GENERATIONS = 120
 KILL_AFTER_ACKS = 40
@@ -33,7 +34,7 @@ async def test_acknowledged_saves_survive_sigkill(tmp_path: Path, tiny_models: P
     assert proc.stdin is not None and proc.stdout is not None
     made: list[int] = []
     acked: list[int] = []
-    try:
+    async with reaped(proc):
         proc.stdin.write(b"/poem a length:2\n" * GENERATIONS)
         await proc.stdin.drain()
         while len(made) < GENERATIONS:
@@ -47,11 +48,7 @@ async def test_acknowledged_saves_survive_sigkill(tmp_path: Path, tiny_models: P
             line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
             if match := SAVED.search(line):
                 acked.append(int(match.group(1)))
-        proc.send_signal(signal.SIGKILL)
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-        await proc.wait()
+        proc.send_signal(signal.SIGKILL)  # once: a second kill() could reap it (see ``reaped``)
     assert proc.returncode == -signal.SIGKILL
     assert len(acked) < GENERATIONS  # killed mid-storm, not after it
 

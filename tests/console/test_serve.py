@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from tests.console.test_console import chat_env
+from tests.support.processes import reaped
 
 RUN = [sys.executable, "-c", "from bot.cli import app; app()", "run"]
 
@@ -19,12 +20,13 @@ async def test_sigterm_stops_the_bot_cleanly(tmp_path: Path, tiny_models: Path) 
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
     assert proc.stdin is not None and proc.stdout is not None
-    proc.stdin.write(b"/poem O\n")  # stdin stays open: only the signal can end the run
-    await proc.stdin.drain()
-    while not (await asyncio.wait_for(proc.stdout.readline(), 60)).startswith(b"#1 "):
-        pass
-    proc.send_signal(signal.SIGTERM)
-    _, err = await asyncio.wait_for(proc.communicate(), 60)
+    async with reaped(proc):
+        proc.stdin.write(b"/poem O\n")  # stdin stays open: only the signal can end the run
+        await proc.stdin.drain()
+        while not (await asyncio.wait_for(proc.stdout.readline(), 60)).startswith(b"#1 "):
+            pass
+        proc.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 0, err.decode()
     assert b"Traceback" not in err
 

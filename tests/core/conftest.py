@@ -16,12 +16,17 @@ Say = Callable[..., Awaitable[Reply]]
 @pytest.fixture
 def say(bot_app: Bardling) -> Say:
     async def send(
-        line: str, *, user: str = "1", chat: str | None = None, platform: str = "telegram"
+        line: str,
+        *,
+        user: str = "1",
+        chat: str | None = None,
+        platform: str = "telegram",
+        chat_admin: bool = False,
     ) -> Reply:
         parsed = split_command(line)
         assert parsed is not None, line
         command, args = parsed
-        inv = Invocation(platform, user, f"user {user}", chat or user, command, args)
+        inv = Invocation(platform, user, f"user {user}", chat or user, command, args, chat_admin=chat_admin)
         return await bot_app.core.handle(inv)
 
     return send

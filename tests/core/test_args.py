@@ -6,11 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.args import Args, format_args, parse_args, split_command
+from bot.core.args import Args, parse_args, split_command, typed_args
 from bot.core.commands import build_registry
 from bot.core.context import Context
 from bot.core.errors import UserError
 from bot.core.registry import Command
+from bot.core.text import strip_controls
 from bot.core.types import CommandSpec, ParamSpec, Reply
 
 REGISTRY = build_registry()
@@ -36,7 +37,6 @@ def test_the_greedy_parameter_keeps_the_text_as_typed() -> None:
         "seed": "O gentle\nnight",
     }
     assert parse("poem", "temperature=0.5 Shall I") == {"temperature": 0.5, "seed": "Shall I"}
-    assert parse("poem", "time:now is") == {"seed": "time:now is"}  # not a parameter: just words
 
 
 def test_an_optional_number_a_word_does_not_fit_is_skipped() -> None:
@@ -46,18 +46,38 @@ def test_an_optional_number_a_word_does_not_fit_is_skipped() -> None:
         parse("dinoname", "21")
 
 
-words = st.text(st.characters(categories=["L", "N"]), min_size=1, max_size=8)
+def test_a_name_value_word_naming_no_parameter_is_refused_by_name() -> None:
+    with pytest.raises(UserError, match="Unknown option time:… — /poem takes: seed, model"):
+        parse("poem", "time:now is")
+    assert parse("poem", "time: now is") == {"seed": "time: now is"}  # a colon in the text: a space after it
+
+
+words = st.text(min_size=1, max_size=12).filter(str.strip)
 
 
 @given(seed=st.lists(words, max_size=6).map(" ".join), temperature=st.none() | st.floats(0.1, 2.0))
-def test_format_args_round_trips(seed: str, temperature: float | None) -> None:
-    text = format_args({"seed": seed, "temperature": temperature, "model": "shakespeare"}, greedy="seed")
-    expected: dict[str, object] = {"model": "shakespeare"}
-    if seed:
-        expected["seed"] = seed
-    if temperature is not None:
-        expected["temperature"] = temperature
-    assert parse("poem", text) == expected
+def test_typed_options_are_taken_as_they_are(seed: str, temperature: float | None) -> None:
+    poem = REGISTRY.get("poem")
+    assert poem is not None
+    options = {"seed": f"{seed} model:tang length:3", "temperature": temperature, "model": None}
+    values = typed_args(poem, options).values
+    chosen = {"temperature": temperature} if temperature is not None else {}
+    assert values == {"seed": strip_controls(f"{seed} model:tang length:3")} | chosen
+
+
+@pytest.mark.parametrize(
+    ("options", "error"),
+    [
+        ({"seed": "O", "temperature": 9.0}, "temperature must be a number from 0.1 to 2."),
+        ({"length": 2.5}, "length must be a whole number"),
+        ({"colour": "red"}, "Unknown option colour"),
+    ],
+)
+def test_typed_options_are_checked_against_the_same_limits(options: dict[str, object], error: str) -> None:
+    poem = REGISTRY.get("poem")
+    assert poem is not None
+    with pytest.raises(UserError, match=error):
+        typed_args(poem, options)
 
 
 async def _nothing(ctx: Context, args: Args) -> Reply:

@@ -65,3 +65,17 @@ async def test_acrostics_that_cannot_be_written_get_a_short_reason(
 ) -> None:
     reply = await poem(app, args)
     assert message in reply.text and reply.generation_id is None
+
+
+@pytest.mark.parametrize(
+    ("args", "shape"), [("春风 form:jueju chars:7", (4, 7)), ("明月 form:lushi", (8, None)), ("明月", None)]
+)
+async def test_a_shape_asked_or_drawn_is_kept_and_replays(
+    app: Bardling, args: str, shape: tuple[int, int | None] | None
+) -> None:
+    reply = await poem(app, args)
+    parts = clauses(poem_text(reply).replace("\n", ""))
+    if shape is not None:
+        assert len(parts) == shape[0] and shape[1] in (None, len(parts[0].body))
+    inv = Invocation("telegram", "1", "user 1", "1", "replay", str(reply.generation_id))
+    assert "identical to the original" in (await app.core.handle(inv)).text

@@ -30,7 +30,11 @@ async def test_poem_replies_with_text_and_buttons_and_stores_what_reproduces_it(
     assert reply.text.startswith("Forsooth this maketh")
     assert reply.generation_id == gen_id(reply.text)
     arg = str(reply.generation_id)
-    assert reply.buttons == [Button("⭐ Save", "fav", arg), Button("🔁 Again", "again", arg)]
+    assert reply.buttons == [
+        Button("⭐ Save", "fav", arg),
+        Button("🔁 Again", "again", arg),
+        Button("🖼 Card", "card", arg),
+    ]
     row = await generations.get(bot_app.storage, reply.generation_id)
     assert row is not None
     assert (row.command, row.model, row.model_version, row.seed_text) == (
@@ -120,8 +124,8 @@ async def test_bad_input_gets_short_clear_answers(say: Say) -> None:
     cases = {
         "/poem " + "x" * 10_000: "Seed too long (max 500 characters).",
         "/poem O temperature:5": "temperature must be a number from 0.1 to 2.",
-        "/poem O length:0": "length must be a whole number from 1 to 1000.",
-        "/poem O length:abc": "length must be a whole number from 1 to 1000.",
+        "/poem O length:0": "length must be a whole number from 1 to 2000.",
+        "/poem O length:abc": "length must be a whole number from 1 to 2000.",
         "/dinoname 50": "count must be a whole number from 1 to 20.",
         "/dinoname 0": "count must be a whole number from 1 to 20.",
         "/poem O model:nope": "Unknown model “nope”. Available: dinos, shakespeare.",

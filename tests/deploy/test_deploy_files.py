@@ -72,9 +72,15 @@ def test_compose_runs_the_bot_beside_postgresql_with_a_cpu_and_a_gpu_profile() -
         assert bot["build"]["dockerfile"] == f"deploy/{dockerfile}"
         assert bot["depends_on"]["postgres"]["condition"] == "service_healthy"
         assert bot["env_file"] == ".env" and bot["restart"] == "unless-stopped"
-        assert bot["environment"]["BARDLING_DATABASE_URL"].startswith("postgresql+asyncpg://bardling:${")
+        # the password travels apart from the URL, so the bot can URL-encode it (any character is safe)
+        assert bot["environment"]["BARDLING_DATABASE_URL"] == "postgresql+asyncpg://bardling@postgres:5432/bardling"
+        assert bot["environment"]["BARDLING_DATABASE_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
         assert "data:/var/lib/bardling" in bot["volumes"]
         assert all(port.startswith("127.0.0.1:") for port in bot["ports"])
+        assert bot["logging"]["driver"] == "json-file" and bot["logging"]["options"]["max-size"]
+    assert services["postgres"]["logging"] == services["bot"]["logging"]
+    images = {services["bot"]["image"], services["bot-gpu"]["image"]}
+    assert images == {"bardling:cpu", "bardling:cuda-train"}  # one tag per distinct image
     (gpu,) = services["bot-gpu"]["deploy"]["resources"]["reservations"]["devices"]
     assert gpu["driver"] == "nvidia" and gpu["capabilities"] == ["gpu"]
     assert set(compose["volumes"]) == {"data", "pgdata"}
@@ -87,7 +93,8 @@ def test_compose_runs_the_bot_beside_postgresql_with_a_cpu_and_a_gpu_profile() -
 def test_images_run_unprivileged_with_models_a_health_check_and_env_only_settings(dockerfile: Path) -> None:
     text = dockerfile.read_text()
     final = text[text.rindex("\nFROM ") :]  # the runtime stage
-    assert re.search(r"^USER bardling$", final, re.M)
+    assert re.search(r"^USER 10001:10001$", final, re.M)  # numeric: Kubernetes' runAsNonRoot can check it
+    assert "--uid 10001" in final
     assert "useradd --system" in final
     assert "COPY exported_models/ /opt/bardling/exported_models/" in final
     assert "BARDLING_BUNDLED_MODELS_DIR=/opt/bardling/exported_models" in final
@@ -128,3 +135,28 @@ def test_systemd_unit_runs_as_its_own_user_and_restarts(tmp_path: Path) -> None:
     )  # fmt: skip
     problems = [line for line in result.stderr.splitlines() if "bardling.service" in line]
     assert not problems, result.stderr
+
+
+def test_webhook_override_publishes_the_webhook_port_on_this_host_only() -> None:
+    override = yaml.safe_load((DEPLOY / "compose.webhook.yaml").read_text())
+    port = Settings.model_fields["telegram_webhook_port"].default
+    for name in ("bot", "bot-gpu"):
+        (published,) = override["services"][name]["ports"]
+        assert published.startswith("127.0.0.1:") and published.endswith(f":{port}")
+    example = (DEPLOY / "env.example").read_text()
+    assert re.search(r"^# COMPOSE_FILE=compose.yaml:compose.webhook.yaml$", example, re.M)
+
+
+def test_systemd_unit_is_rated_ok_by_systemd_analyze_security(tmp_path: Path) -> None:
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed")
+    unit = tmp_path / "bardling.service"
+    shutil.copy(DEPLOY / "bardling.service", unit)
+    result = subprocess.run(
+        [analyze, "security", "--offline=yes", str(unit)], capture_output=True, text=True, timeout=60
+    )
+    rating = re.search(r"Overall exposure level for bardling.service: ([\d.]+)", result.stdout)
+    if rating is None:  # systemd before 250 has no --offline
+        pytest.skip(f"systemd-analyze security --offline is unavailable: {result.stderr.strip()[:200]}")
+    assert float(rating.group(1)) <= 4.0, result.stdout

@@ -55,14 +55,28 @@ def test_a_ready_installation_passes_and_no_token_is_printed(tmp_path: Path, tin
         BARDLING_TELEGRAM_TOKEN=TELEGRAM_TOKEN, BARDLING_DISCORD_TOKEN=DISCORD_TOKEN,
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert line(result, "database").startswith("ok") and "migrations at head (0002)" in result.output
+    assert line(result, "database").startswith("ok") and "migrations at head (0004)" in result.output
     for model in ("shakespeare", "dinos"):
         assert line(result, f"model {model}").startswith("ok")
         assert "version 1 on cpu, checksum ok" in line(result, f"model {model}")
     assert "Telegram: set; Discord: set" in line(result, "tokens")
     assert line(result, "gpu").startswith("ok") and "BARDLING_DEVICE=cpu" in line(result, "gpu")
     assert TELEGRAM_TOKEN not in result.output and "discord-secret" not in result.output
-    assert result.output.rstrip().endswith("0 failed, 0 warnings, 6 ok")
+    assert result.output.rstrip().endswith("0 failed, 0 warnings, 7 ok")
+
+
+def test_corpora_for_retraining_are_reported_by_source(tmp_path: Path, tiny_models: Path) -> None:
+    corpora = tmp_path / "corpora"
+    (corpora / "ptb").mkdir(parents=True)
+    for name in ("dinos.txt", "ptb/ptb.train.txt", "ptb/ptb.valid.txt", "ptb/ptb.test.txt"):
+        (corpora / name).write_text("x\n")
+    (tmp_path / "data" / "corpora").mkdir(parents=True)
+    (tmp_path / "data" / "corpora" / "sonnets.txt").write_text("x\n")
+    row = line(doctor(tmp_path, tiny_models, BARDLING_CORPORA_DIR=str(corpora)), "corpora")
+    assert row.startswith("ok")
+    assert "dinos, ptb: in BARDLING_CORPORA_DIR" in row and "sonnets: cached" in row
+    assert "shakespeare, timemachine: downloaded on first use" in row
+    assert "tang: built from its public source on first use" in row
 
 
 def test_a_tampered_model_fails(tmp_path: Path, tiny_models: Path) -> None:

@@ -63,6 +63,7 @@ def install(tmp_path: Path, *, offline: bool) -> Path:
     command = install_command().replace("/opt/venv", str(venv))
     if offline:
         wheel = build_wheel(src, tmp_path / "wheels")
+        command = re.sub(r"&& \S+ install [^&]*-r [^&]*", "", command)  # the pinned list: see .pth below
         command = re.sub(
             r'"/src[^"]*"', f'"{wheel}"', command.replace("pip install", f"pip install {OFFLINE}")
         )
@@ -72,7 +73,7 @@ def install(tmp_path: Path, *, offline: bool) -> Path:
     python_dir.mkdir()
     (python_dir / "python").symlink_to(sys.executable)
     env = {**os.environ, "PATH": f"{python_dir}:{os.environ['PATH']}", "EXTRAS": ""}
-    subprocess.run(["sh", "-c", command], env=env, check=True, capture_output=True, timeout=1800)
+    subprocess.run(["sh", "-c", command], cwd=src, env=env, check=True, capture_output=True, timeout=1800)
     if offline:
         site = next(venv.glob("lib/python*/site-packages"))
         (site / "zz_test_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")

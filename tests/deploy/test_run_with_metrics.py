@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 from tests.console.test_console import chat_env
+from tests.support.processes import reaped
 
 CLI = [sys.executable, "-c", "from bot.cli import app; app()"]
 HEALTH_MODULE = [sys.executable, "-m", "bot.observability.health"]
@@ -44,22 +45,23 @@ async def test_run_serves_metrics_and_health_and_logs_json(tmp_path: Path, tiny_
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
-    logged: list[bytes] = []
-    port = await _port_from_log(proc.stderr, logged)
-    proc.stdin.write(b"/poem O\n")
-    await proc.stdin.drain()
-    while not (await asyncio.wait_for(proc.stdout.readline(), 60)).startswith(b"#1 "):
-        pass
-    metrics = await asyncio.to_thread(_get, f"http://127.0.0.1:{port}/metrics")
-    health_env = {**env, "BARDLING_METRICS_PORT": str(port)}
-    cli_health = await asyncio.to_thread(
-        subprocess.run, [*CLI, "health"], env=health_env, capture_output=True, text=True, timeout=60
-    )
-    module_health = await asyncio.to_thread(
-        subprocess.run, HEALTH_MODULE, env=health_env, capture_output=True, text=True, timeout=60
-    )
-    proc.send_signal(signal.SIGTERM)
-    _, rest = await asyncio.wait_for(proc.communicate(), 60)
+    async with reaped(proc):  # killed and waited for even if the test fails half-way
+        logged: list[bytes] = []
+        port = await _port_from_log(proc.stderr, logged)
+        proc.stdin.write(b"/poem O\n")
+        await proc.stdin.drain()
+        while not (await asyncio.wait_for(proc.stdout.readline(), 60)).startswith(b"#1 "):
+            pass
+        metrics = await asyncio.to_thread(_get, f"http://127.0.0.1:{port}/metrics")
+        health_env = {**env, "BARDLING_METRICS_PORT": str(port)}
+        cli_health = await asyncio.to_thread(
+            subprocess.run, [*CLI, "health"], env=health_env, capture_output=True, text=True, timeout=60
+        )
+        module_health = await asyncio.to_thread(
+            subprocess.run, HEALTH_MODULE, env=health_env, capture_output=True, text=True, timeout=60
+        )
+        proc.send_signal(signal.SIGTERM)
+        _, rest = await asyncio.wait_for(proc.communicate(), 60)
     after = await asyncio.to_thread(
         subprocess.run, HEALTH_MODULE, env=health_env, capture_output=True, text=True, timeout=60
     )

@@ -72,7 +72,7 @@ async def test_webhook_is_registered_with_a_secret_and_updates_posted_to_it_are_
     assert hook.params["url"] == PUBLIC_URL
     secret = hook.params["secret_token"]
     assert secret == webhook_secret(api.token) and api.token not in secret
-    assert sorted(hook.json("allowed_updates")) == ["callback_query", "message"]
+    assert sorted(hook.json("allowed_updates")) == ["callback_query", "inline_query", "message"]
     assert reply.text.startswith("Forsooth this maketh") and reply.buttons()
     assert not api.sent(method="getUpdates") and not api.sent(method="deleteWebhook")
     assert api.deliveries == [(f"http://127.0.0.1:{port}/telegram", 200)]

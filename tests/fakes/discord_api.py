@@ -31,6 +31,7 @@ EPHEMERAL = 1 << 6
 OPTION_TYPES = {3: str, 4: int, 10: float}
 ATTACHMENT_OPTION = 11
 MAX_CONTENT = 2000
+VIEW_CHANNEL, MANAGE_GUILD = 1 << 10, 1 << 5  # permission bits
 
 # interaction callback types
 MESSAGE, DEFERRED_MESSAGE, DEFERRED_UPDATE, UPDATE_MESSAGE, AUTOCOMPLETE_RESULT = 4, 5, 6, 7, 8
@@ -117,6 +118,8 @@ class FakeDiscord(FakeServer[Call]):
         super().__init__()
         self.token = token
         self.commands: list[dict[str, Any]] = []  # the global commands as last synced
+        self.server_managers: set[int] = set()  # users with Manage Server in every guild
+        self.guild_commands: dict[int, list[dict[str, Any]]] = {}  # guild id -> its commands as synced
         self.messages: dict[int, dict[str, Any]] = {}
         self.interactions: dict[str, Interaction] = {}
         self.identifies: list[dict[str, Any]] = []
@@ -342,6 +345,10 @@ class FakeDiscord(FakeServer[Call]):
                 return self.commands
             case ("GET", ["applications", _, "commands"]):
                 return self.commands
+            case ("PUT", ["applications", _, "guilds", guild_id, "commands"]):
+                synced = [{**self._registered(c), "guild_id": guild_id} for c in call.body]
+                self.guild_commands[int(guild_id)] = synced
+                return synced
             case ("POST", ["interactions", _, token, "callback"]):
                 return self._callback(token, call)
             case ("POST", ["webhooks", _, token]):
@@ -582,7 +589,7 @@ class FakeDiscord(FakeServer[Call]):
                 "deaf": False,
                 "mute": False,
                 "flags": 0,
-                "permissions": "1024",
+                "permissions": str(VIEW_CHANNEL | (MANAGE_GUILD if user_id in self.server_managers else 0)),
             }
         else:
             payload["context"] = 1

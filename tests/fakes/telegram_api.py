@@ -26,6 +26,19 @@ BOT_USERNAME = "bardling_test_bot"
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
+MAX_INLINE_RESULTS = 50
+ADMIN_RIGHTS = (  # the rights a ``ChatMemberAdministrator`` must list
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+)
 
 
 @dataclass
@@ -81,7 +94,10 @@ class FakeTelegram(FakeServer[Call]):
         self._message_ids = itertools.count(1000)
         self._callback_ids = itertools.count(1)
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
+        self._inline_ids = itertools.count(1)
+        self.inline_messages: dict[str, dict[str, Any]] = {}  # inline_message_id -> what was posted
         self._failures: dict[str, list[ApiError]] = {}
+        self.chat_admins: dict[int, list[int]] = {}  # group chat id -> its administrators (first: owner)
         self.bot_user = {
             "id": BOT_ID,
             "is_bot": True,
@@ -89,7 +105,7 @@ class FakeTelegram(FakeServer[Call]):
             "username": BOT_USERNAME,
             "can_join_groups": True,
             "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
+            "supports_inline_queries": True,
         }
 
     # ------------------------------------------------------------------ lifecycle
@@ -159,6 +175,35 @@ class FakeTelegram(FakeServer[Call]):
                 }
             }
         )
+        return query_id
+
+    def inline_query(self, user_id: int, query: str) -> str:
+        """A user types ``@bot <query>`` in some chat; returns the inline query id."""
+        query_id = f"iq{next(self._inline_ids)}"
+        sender = self.user(user_id)
+        update = {"id": query_id, "from": sender, "query": query, "offset": "", "chat_type": "group"}
+        self._push({"inline_query": update})
+        return query_id
+
+    def answer_to(self, query_id: str) -> Call | None:
+        """The bot's ``answerInlineQuery`` for that query, if it answered."""
+        calls = [c for c in self.sent(method="answerInlineQuery") if c.params["inline_query_id"] == query_id]
+        return calls[-1] if calls else None
+
+    def choose(self, answer: Call, index: int = 0) -> str:
+        """The user picks a result: Telegram posts it (as the user, via the bot); returns its
+        ``inline_message_id``. Only the bot's ``editMessageText`` can change it afterwards."""
+        result = answer.json("results")[index]
+        inline_id = f"im{next(self._inline_ids)}"
+        text = result["input_message_content"]["message_text"]
+        self.inline_messages[inline_id] = {"text": text, "reply_markup": result.get("reply_markup")}
+        return inline_id
+
+    def press_inline(self, user_id: int, inline_message_id: str, data: str) -> str:
+        """A user presses a button of a message posted inline: the query has no message, only its id."""
+        query_id = f"cq{next(self._callback_ids)}"
+        query = {"id": query_id, "from": self.user(user_id), "chat_instance": "-77", "data": data}
+        self._push({"callback_query": {**query, "inline_message_id": inline_message_id}})
         return query_id
 
     def fail_next(self, method: str, code: int, description: str, retry_after: int | None = None) -> None:
@@ -259,6 +304,10 @@ class FakeTelegram(FakeServer[Call]):
             return self.bot_user
         if call.method in ("sendMessage", "sendPhoto", "sendDocument"):
             return self._send(call)
+        if call.method == "editMessageText" and "inline_message_id" in p:
+            return self._edit_inline(p)
+        if call.method == "answerInlineQuery":
+            return self._answer_inline(call)
         if call.method == "editMessageText":
             key = (int(p["chat_id"]), int(p["message_id"]))
             message = self._messages.get(key)
@@ -270,6 +319,8 @@ class FakeTelegram(FakeServer[Call]):
             message["text"] = p["text"]
             message["edit_date"] = int(time.time())
             return message
+        if call.method == "getChatAdministrators":
+            return self._administrators(int(p["chat_id"]))
         if call.method == "getFile":
             for path in self.files:
                 if path.split("/", 1)[1].startswith(p["file_id"] + "_"):
@@ -296,6 +347,46 @@ class FakeTelegram(FakeServer[Call]):
             return True
         raise ApiError(404, "Not Found")
 
+    def _answer_inline(self, call: Call) -> bool:
+        """Telegram's checks of an inline answer: at most 50 results, unique ids of 1–64 bytes, a
+        non-empty text within the limit, callback data within 64 bytes."""
+        results = call.json("results")
+        if len(results) > MAX_INLINE_RESULTS:
+            raise ApiError(400, "Bad Request: RESULTS_TOO_MUCH")
+        ids = [r["id"] for r in results]
+        if len(set(ids)) != len(ids) or not all(1 <= len(i.encode()) <= 64 for i in ids):
+            raise ApiError(400, "Bad Request: RESULT_ID_INVALID")
+        for result in results:
+            _check_text(result["input_message_content"]["message_text"], MAX_TEXT)
+            _check_markup(result.get("reply_markup"))
+        return True
+
+    def _edit_inline(self, p: dict[str, str]) -> bool:
+        message = self.inline_messages.get(p["inline_message_id"])
+        if message is None:
+            raise ApiError(400, "Bad Request: MESSAGE_ID_INVALID")
+        _check_text(p.get("text", ""), MAX_TEXT)
+        if message["text"] == p["text"]:
+            raise ApiError(400, "Bad Request: message is not modified")
+        markup = json.loads(p["reply_markup"]) if "reply_markup" in p else None
+        _check_markup(markup)
+        message.update(text=p["text"], reply_markup=markup)
+        return True
+
+    def _administrators(self, chat_id: int) -> list[dict[str, Any]]:
+        """``ChatMemberOwner`` for the first listed admin, ``ChatMemberAdministrator`` for the rest."""
+        if chat_id > 0:
+            raise ApiError(400, "Bad Request: there are no administrators in the private chat")
+        members: list[dict[str, Any]] = []
+        for i, user_id in enumerate(self.chat_admins.get(chat_id, [])):
+            member: dict[str, Any] = {"user": self.user(user_id), "is_anonymous": False}
+            if i == 0:
+                members.append({**member, "status": "creator"})
+                continue
+            rights = dict.fromkeys(ADMIN_RIGHTS, True)
+            members.append({**member, "status": "administrator", "can_be_edited": False, **rights})
+        return members
+
     def _send(self, call: Call) -> dict[str, Any]:
         p = call.params
         chat_id = int(p["chat_id"])
@@ -319,10 +410,7 @@ class FakeTelegram(FakeServer[Call]):
             message[kind] = [{**file, "width": 1, "height": 1}] if kind == "photo" else file
         if "reply_markup" in p:
             markup = call.json("reply_markup")
-            for row in markup.get("inline_keyboard", []):
-                for button in row:
-                    if len(button.get("callback_data", "").encode()) > MAX_CALLBACK_DATA:
-                        raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+            _check_markup(markup)
             message["reply_markup"] = markup
         self._messages[(chat_id, message["message_id"])] = message
         return message
@@ -333,6 +421,13 @@ def _check_text(text: str, limit: int) -> None:
         raise ApiError(400, "Bad Request: message text is empty")
     if _utf16_len(text) > limit:
         raise ApiError(400, "Bad Request: message is too long")
+
+
+def _check_markup(markup: dict[str, Any] | None) -> None:
+    for row in (markup or {}).get("inline_keyboard", []):
+        for button in row:
+            if len(button.get("callback_data", "").encode()) > MAX_CALLBACK_DATA:
+                raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
 
 
 def _ok(result: Any) -> web.Response:

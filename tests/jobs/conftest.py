@@ -22,7 +22,7 @@ from bot.storage.models import TrainingJob
 from tests.support.tiny_models import make_tiny_models_dir
 
 FAKE_TRAINER = Path(__file__).with_name("fake_trainer.py")
-ADMIN = "admin"
+ADMIN = "4242"
 CHAT = "chat-1"
 
 
@@ -63,7 +63,7 @@ class JobBot:
         parsed = split_command(line)
         assert parsed is not None, line
         command, args = parsed
-        inv = Invocation("telegram", user, f"user {user}", CHAT, command, args, attachment)
+        inv = Invocation("telegram", user, f"user {user}", CHAT, command, args, attachment=attachment)
         return await self.app.core.handle(inv)
 
     async def job(self, job_id: int) -> TrainingJob:

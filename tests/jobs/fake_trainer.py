@@ -1,6 +1,6 @@
 """A stand-in for ``bardling train`` and ``bardling export`` that misbehaves on request.
 
-Run as ``python fake_trainer.py SCENARIO TEMPLATES train|export ARGS...`` (the job worker appends
+Run as ``python fake_trainer.py SCENARIO TEMPLATES train|export|evaluate ARGS...`` (the job worker appends
 the subcommand and its options to the configured command). ``TEMPLATES`` is a bundled-models
 directory; ``export`` copies ``TEMPLATES/<name>`` (or the first model there) as the new version.
 It writes ``metrics.jsonl`` as the real trainer does, and its pid to ``<run dir>/pid``.
@@ -76,6 +76,7 @@ def export(scenario: str, templates: Path, args: list[str]) -> None:
     shutil.copytree(template, out)
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
     manifest |= {"name": name, "version": version, "created_at": "2030-01-01T00:00:00+00:00"}
+    manifest.pop("content_sha256", None)  # rewritten by hand below: unsealed
     manifest["metrics"]["val_loss"] = 9.0 if scenario == "worse" else 1.2
     manifest["metrics"]["steps"] = 10
     if scenario == "mismatch":
@@ -85,12 +86,23 @@ def export(scenario: str, templates: Path, args: list[str]) -> None:
     (out / "manifest.json").write_text(json.dumps(manifest), "utf-8")
 
 
+def evaluate(scenario: str, args: list[str]) -> None:
+    """Stands in for measuring a served model: the tiny models' true loss is 1.5, whatever their
+    manifests say."""
+    if scenario == "evaluate_fail":
+        print("error: corpus 'dinos' is not the text dinos was trained on", file=sys.stderr)
+        sys.exit(1)
+    Path(option(args, "--json-out")).write_text(json.dumps({"held_out": {"val_loss": 1.5}}), "utf-8")
+
+
 def main() -> None:
     scenario, templates, command, *args = sys.argv[1:]
     if command == "train":
         train(scenario, args)
     elif command == "export":
         export(scenario, Path(templates), args)
+    elif command == "evaluate":
+        evaluate(scenario, args)
     else:
         sys.exit(f"error: unknown command {command}")
 

@@ -15,7 +15,7 @@ from tests.jobs.conftest import CHAT, JobBot, OpenBot, job_settings
 
 
 def served(bot: JobBot, model: str = "shakespeare") -> str:
-    return bot.app.core.services.jobs.engine.active_version(model)  # type: ignore[union-attr]
+    return bot.app.jobs.engine.active_version(model)  # type: ignore[union-attr]
 
 
 def version_dirs(bot: JobBot, model: str = "shakespeare") -> list[str]:
@@ -136,13 +136,13 @@ async def test_status_shows_progress_and_cancel_kills_the_process(open_bot: Open
         assert (
             "training 38%" in status and "step 3/8" in status and "loss 2.625" in status and "ETA" in status
         )
-        assert "GRU 1×16, 8 steps on shakespeare" in status and "Requested by telegram:admin" in status
+        assert "GRU 1×16, 8 steps on shakespeare" in status and "Requested by telegram:4242" in status
         assert "Job #1 · shakespeare · training" in (await bot.say("/jobs")).text
 
         reply = await bot.say("/cancel 1")
         assert reply.text == "Job #1 (shakespeare) cancelled; the served model is unchanged."
         job = await bot.wait(1)
-        assert job.state == "cancelled" and job.message == "cancelled by telegram:admin"
+        assert job.state == "cancelled" and job.message == "cancelled by telegram:4242"
         assert (await bot.told(1)).text.startswith("⏹ Job #1 (shakespeare) was cancelled.")
         assert_dead(Path(job.metrics["run_dir"]))
         assert (await bot.say("/cancel 1")).text == "Job #1 has already ended (cancelled)."

@@ -18,6 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from artifact.manifest import Manifest
+from artifact.run_config import TrainConfig
 from bot.core.errors import UserError
 from bot.jobs.gate import ExportProblem, check_export, judge
 from bot.jobs.options import describe, train_argv, training_settings
@@ -39,7 +40,9 @@ INHERITED = {
 # ----------------------------------------------------------------------------------- options
 def test_a_retrain_keeps_the_served_settings_unless_told_otherwise() -> None:
     settings = training_settings(INHERITED, {"hidden": 64, "cell": "LSTM", "epochs": 2.5}, new_model=False)
-    assert settings == {"mode": "line", "lowercase": True, "arch": "lstm", "hidden": 64, "epochs": 2.5}
+    kept = {"mode": "line", "lowercase": True, "arch": "lstm", "hidden": 64, "epochs": 2.5}
+    assert {k: settings[k] for k in kept} == kept and "steps" not in settings
+    assert settings["weight_decay"] == TrainConfig(corpus="").weight_decay  # not recorded: the default
     argv = train_argv("dinos", settings, threads=1)
     assert (
         argv[:2] == ["train", "dinos"]
@@ -225,7 +228,7 @@ def _alive(pid: int) -> bool:
 
 def test_the_bot_side_of_retraining_never_loads_torch() -> None:
     code = (
-        "import sys, bot.app, bot.cli, bot.jobs.worker, bot.jobs.service, bot.core.commands.jobs; "
+        "import sys, bot.app, bot.cli, bot.jobs.worker, bot.jobs.service, bot.jobs.commands; "
         "sys.exit('torch' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

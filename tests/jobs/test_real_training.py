@@ -56,7 +56,9 @@ async def test_dinos_retrains_on_its_corpus_is_swapped_in_and_rolled_back(
         job_id = await bot.retrain("/retrain dinos steps:20 hidden:32 emb:16 batch:32")
         job = await bot.wait(job_id)
         assert job.state == "succeeded", f"{job.message}\n{_log(job.metrics)}"
-        assert job.message.startswith("Gate passed: validation loss") and "down from 10.000" in job.message
+        # the served loss is measured, not read from the stand-in's manifest (10.0)
+        assert job.message.startswith("Gate passed: validation loss") and "down from" in job.message
+        assert "10.000" not in job.message
         version = job.metrics["version"]
         names = await bot.say("/dinoname 3")
         assert not names.error and f"dinos v{version}" in names.text

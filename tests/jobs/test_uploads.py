@@ -39,7 +39,7 @@ async def test_an_attached_text_trains_a_new_model(open_bot: OpenBot, tmp_path: 
 async def test_uploads_are_checked_before_anything_is_queued(open_bot: OpenBot, tmp_path: Path) -> None:
     async with open_bot(run_jobs=False, retrain_max_upload_bytes=100) as bot:
         cases = [
-            (b"x" * 101, "The attached file is 0.0 MB; the limit is 0.0 MB."),
+            (b"x" * 101, "The attached file is 101 bytes; the limit is 100."),
             (b"caf\xe9 au lait", "not UTF-8 text (byte 3 cannot be decoded)"),
             (b"PK\x03\x04\x00\x00", "looks binary"),
             (b" \n\n ", "The attached file is empty."),

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from artifact.corpora import load_corpus
 from artifact.manifest import Manifest
+from artifact.tang_prosody import PROSODY_FILE, Prosody
 from bot.engine import Engine
 from bot.quality import served
 from tests.training.texts import corpora_dir, needs_corpora
-from training.corpora import load_corpus
 from training.data import LineData, dataset_for
 
 SHIPPED = Path(__file__).resolve().parents[2] / "exported_models"
@@ -66,6 +67,15 @@ async def test_tang_poems_keep_the_form_and_the_acrostic(engine: Engine) -> None
     figures = await served.regulated_report(engine, "tang", 24, acrostics=True)
     assert _percent(figures["well-formed"]) == 100.0
     assert _percent(figures["acrostic: well-formed, lines start as asked"]) == 100.0
+
+
+async def test_tang_poems_rhyme_and_keep_the_pattern(engine: Engine) -> None:
+    prosody = Prosody.read(SHIPPED / "tang" / PROSODY_FILE)  # copies: `bardling evaluate` (0.0 %)
+    figures = await served.regulated_report(engine, "tang", 40, acrostics=True, prosody=prosody)
+    for label in ("", "acrostic: "):
+        assert _percent(figures[f"{label}even lines in one Pingshui group"]) >= 95.0
+        fit = next(v for k, v in figures.items() if k.startswith(f"{label}tone fit"))
+        assert _percent(fit) >= 90.0
 
 
 async def test_the_tang_model_mostly_writes_the_form_on_its_own() -> None:

@@ -112,7 +112,7 @@ def test_onnx_side_never_imports_torch() -> None:
     """The bot and the ONNX evaluator run where PyTorch is not installed."""
     code = (
         "import sys; sys.modules['torch'] = None\n"
-        "import training.cli, training.evaluate_onnx, training.scoring, training.corpora, training.data\n"
+        "import training.cli, training.evaluate_onnx, training.scoring, artifact.corpora, training.data\n"
         "import training.decoding, bot.cli.evaluate, bot.quality.served\n"
         "assert sys.modules['torch'] is None"
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from training.corpora import CorpusError, CorpusFile, CorpusSpec, load_corpus
+from artifact.corpora import CorpusError, CorpusFile, CorpusSpec, load_corpus
 
 GOOD = b"one\ntwo\nthree\n"
 
@@ -89,5 +89,6 @@ def test_unknown_name_lists_the_known_ones(tmp_path: Path) -> None:
 
 
 def test_corpus_without_address_explains_where_to_put_it(tmp_path: Path) -> None:
+    registry = {"private": CorpusSpec("private", "lines", (CorpusFile("private.txt", "0" * 64),))}
     with pytest.raises(CorpusError, match=r"no download address.*BARDLING_CORPORA_DIR"):
-        load_corpus("tang", corpora_dir=tmp_path, cache_dir=tmp_path / "cache")
+        load_corpus("private", corpora_dir=tmp_path, cache_dir=tmp_path / "cache", registry=registry)

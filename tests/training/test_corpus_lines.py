@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from artifact.corpora import CORPORA, CorpusError, CorpusFile, CorpusSpec, load_corpus
 from artifact.verse_form import is_ideograph, is_regulated
-from training.corpora import CORPORA, CorpusError, CorpusFile, CorpusSpec, load_corpus
 from training.data import LineData, dataset_for
 from training.generation import model_kind
 

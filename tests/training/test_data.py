@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from artifact.corpora import Corpus, load_corpus
 from training.batches import LineBatches, StreamBatches
-from training.corpora import Corpus, load_corpus
 from training.data import LineData, StreamData, build_dataset, split_lines
 from training.scoring import IGNORE
 

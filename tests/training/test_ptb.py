@@ -9,11 +9,11 @@ import onnx
 import pytest
 import torch
 
+from artifact.corpora import CORPORA, CorpusFile, CorpusSpec
 from artifact.manifest import ONNX_FILE, Manifest
 from training.card import train_command
 from training.checkpoint import BEST, checkpoint_path, load_model
 from training.config import TrainConfig
-from training.corpora import CORPORA, CorpusFile, CorpusSpec
 from training.evaluate import evaluate_run
 from training.evaluate_onnx import evaluate_model_dir
 from training.export import export_run

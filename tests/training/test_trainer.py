@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from artifact.run_metrics import MetricsLog
 from training.config import TrainConfig
-from training.reporting import MetricsLog
 from training.trainer import RunOptions, TrainingError, train
 
 

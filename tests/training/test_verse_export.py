@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from artifact.corpora import CORPORA, CorpusFile, CorpusSpec
 from training.config import TrainConfig
-from training.corpora import CORPORA, CorpusFile, CorpusSpec
 from training.export import export_run
 from training.trainer import RunOptions, train
 

@@ -22,7 +22,7 @@ BAD_UPLOADS = pytest.mark.parametrize(  # an admin's corpus upload that must be 
     ("content", "error"),
     [
         (b"caf\xe9 au lait", "The attached file is not UTF-8 text (byte 3 cannot be decoded)."),
-        (b"x" * (MB + 500_000), "The attached file is 1.5 MB; the limit is 1.0 MB."),
+        (b"x" * (MB + 500_000), "The attached file is 1,500,000 bytes; the limit is 1,000,000."),
     ],
     ids=["not-utf8", "too-big"],
 )

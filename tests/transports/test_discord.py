@@ -8,6 +8,8 @@ from typing import Any
 import discord
 import pytest
 
+from artifact.forms import FORMS
+from artifact.sampling import MAX_TOKENS
 from bot.app import Bardling
 from bot.config import Settings
 from bot.core.core import INTERNAL_ERROR
@@ -52,7 +54,8 @@ async def test_slash_commands_are_synced_from_the_core_with_typed_described_opti
     assert options["seed"]["type"] == 3 and options["seed"]["description"].startswith("Opening words")
     assert options["model"]["autocomplete"] is True
     assert (options["temperature"]["type"], options["temperature"]["min_value"]) == (10, 0.1)
-    assert (options["length"]["type"], options["length"]["max_value"]) == (4, 1000)
+    assert (options["length"]["type"], options["length"]["max_value"]) == (4, MAX_TOKENS)
+    assert [c["value"] for c in options["form"]["choices"]] == list(FORMS)
     assert not any(o["required"] for o in options.values())
     assert set(discord_api.command("poem")["contexts"]) >= {0, 1}  # guilds and DMs with the bot
     (identify,) = discord_api.identifies
@@ -67,8 +70,21 @@ async def test_poem_reply_has_persistent_buttons_and_mentions_nobody(
         shown = await poem(discord_api, guild=guild)
     assert shown.content.startswith("Forsooth this maketh")
     assert not shown.ephemeral
-    assert [cid.rsplit(":", 1)[0] for cid in shown.custom_ids] == ["bardling:fav", "bardling:again"]
+    assert [cid.rsplit(":", 1)[0] for cid in shown.custom_ids] == [
+        "bardling:fav",
+        "bardling:again",
+        "bardling:card",
+    ]
     assert shown.allowed_mentions == {"parse": []}
+
+
+async def test_a_seed_stays_a_seed_whatever_words_it_holds(
+    settings: MakeSettings, discord_api: FakeDiscord
+) -> None:
+    seed = "Speak, model:dinos of love length:ever"
+    async with discord_bot(settings()):
+        shown = await poem(discord_api, seed=seed)
+    assert shown.content.startswith(seed) and "shakespeare v1" in shown.content
 
 
 async def test_save_button_stores_a_favourite_that_favs_lists(

@@ -45,10 +45,10 @@ async def test_poem_is_plain_text_with_save_and_again_buttons(
     assert "< > / * @" in call.text  # the core names them; sent as typed, no parse mode to inject into
     assert "parse_mode" not in call.params
     labels = [label for label, _ in call.buttons()]
-    assert labels == ["⭐ Save", "🔁 Again"]
+    assert labels == ["⭐ Save", "🔁 Again", "🖼 Card"]
     for _, data in call.buttons():
         command, _, generation_id = data.partition(":")
-        assert command in ("fav", "again") and generation_id.isdigit()
+        assert command in ("fav", "again", "card") and generation_id.isdigit()
         assert len(data.encode()) <= 64
 
 
@@ -98,7 +98,7 @@ async def test_again_button_posts_a_new_poem_with_its_own_buttons(
         telegram_api.press(USER, message, again)
         second = (await telegram_api.wait_sent(USER, 2))[1]
     assert second.text.startswith("Forsooth this maketh")
-    assert [label for label, _ in second.buttons()] == ["⭐ Save", "🔁 Again"]
+    assert [label for label, _ in second.buttons()] == ["⭐ Save", "🔁 Again", "🖼 Card"]
     assert second.buttons() != [tuple(b) for b in _buttons(message)]
 
 
@@ -210,7 +210,7 @@ async def test_an_uploaded_document_reaches_the_core_with_its_command(
     async with telegram_bot(settings()):
         telegram_api.send_document(USER, "../corpus.txt", b"To be, or not to be", caption="/upload")
         (reply,) = await telegram_api.wait_sent(USER)
-    assert reply.text == "got corpus.txt: To be, or not to be"
+    assert reply.text == "got corpus\u2024txt: To be, or not to be"  # the dot defused: no link
 
 
 async def test_group_commands_addressed_to_the_bot_are_answered_in_the_group(

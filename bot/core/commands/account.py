@@ -10,7 +10,7 @@ from bot.core.context import Context
 from bot.core.errors import UserError
 from bot.core.generation import footer, show
 from bot.core.lookup import reachable
-from bot.core.registry import Command, Registry
+from bot.core.registry import Commands
 from bot.core.text import plural, snippet
 from bot.core.types import CommandSpec, ParamSpec, Reply
 from bot.storage import account, generations
@@ -20,6 +20,10 @@ HISTORY_SIZE = 10
 FORGET = "forget"
 
 
+COMMANDS = Commands()
+
+
+@COMMANDS.command(CommandSpec("history", "Your recent generations", private=True))
 async def history(ctx: Context, args: Args) -> Reply:
     user_id = await ctx.known_user_id()
     rows = [] if user_id is None else await generations.latest(ctx.storage, user_id, limit=HISTORY_SIZE)
@@ -31,6 +35,7 @@ async def history(ctx: Context, args: Args) -> Reply:
     return Reply("\n".join(lines))
 
 
+@COMMANDS.command(CommandSpec("show", "Show a generation in full", [ID_REQUIRED]))
 async def show_one(ctx: Context, args: Args) -> Reply:
     generation_id = args.integer("id")
     assert generation_id is not None  # required parameter
@@ -38,6 +43,13 @@ async def show_one(ctx: Context, args: Args) -> Reply:
     return show(row.id, row.text, footer(row))
 
 
+@COMMANDS.command(
+    CommandSpec(
+        "forget",
+        "Delete everything Bardling stores about you (asks first)",
+        [ParamSpec("confirm", "Type “confirm” to go ahead")],
+    )
+)
 async def forget(ctx: Context, args: Args) -> Reply:
     word = args.text("confirm").strip().lower()
     if word not in ("", "confirm"):
@@ -51,9 +63,15 @@ async def forget(ctx: Context, args: Args) -> Reply:
         await account.request_confirmation(
             ctx.storage, user_id, FORGET, utcnow() + timedelta(minutes=minutes)
         )
+        shared = (
+            f" {plural(held.saved_by_others, 'favourite')} other people saved of your generations "
+            "will go from their lists too."
+            if held.saved_by_others
+            else ""
+        )
         return Reply(
             f"This deletes everything Bardling stores about you: {plural(held.generations, 'generation')} "
-            f"and {plural(held.favourites, 'favourite')}. To go ahead, send /forget confirm "
+            f"and {plural(held.favourites, 'favourite')}.{shared} To go ahead, send /forget confirm "
             f"within {plural(minutes, 'minute')}."
         )
     if not await account.consume_confirmation(ctx.storage, user_id, FORGET, utcnow()):
@@ -61,22 +79,12 @@ async def forget(ctx: Context, args: Args) -> Reply:
             f"Nothing to confirm — send /forget first, then /forget confirm within {minutes} min."
         )
     gone = await account.forget(ctx.storage, user_id)
+    if ctx.inv.platform == "console":  # what was typed at this console, kept for arrow-up, goes too
+        ctx.settings.console_history_file.unlink(missing_ok=True)
     return Reply(
         f"Done: deleted {plural(gone.generations, 'generation')} and {plural(gone.favourites, 'favourite')}. "
         "Bardling no longer knows you."
     )
 
 
-def register(registry: Registry) -> None:
-    registry.add(Command(CommandSpec("history", "Your recent generations"), history))
-    registry.add(Command(CommandSpec("show", "Show a generation in full", [ID_REQUIRED]), show_one))
-    registry.add(
-        Command(
-            CommandSpec(
-                "forget",
-                "Delete everything Bardling stores about you (asks first)",
-                [ParamSpec("confirm", "Type “confirm” to go ahead")],
-            ),
-            forget,
-        )
-    )
+register = COMMANDS.register

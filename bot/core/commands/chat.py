@@ -1,0 +1,159 @@
+"""/chat: what Bardling may do in this chat, set by the chat's admins and enforced by the core.
+
+A chat's admins are who the platform says (Discord: Manage Server; Telegram: the group's
+administrators; in a private chat, its one user), plus the bot's own admins. Anyone may look;
+only they may change: which commands are on here, who may use the bot here (everyone or the
+admins), and a cooldown between generations here. ``bot.core.chat_policy`` enforces the rules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core.args import Args
+from bot.core.chat_policy import ALWAYS_OPEN, CHAT_COMMAND, MAX_COOLDOWN_S
+from bot.core.commands.menus import choice, spoken
+from bot.core.context import Context
+from bot.core.errors import UserError
+from bot.core.registry import Command, Registry
+from bot.core.types import Button, CommandSpec, ParamSpec, Reply
+from bot.storage import chat_rules
+from bot.storage.chat_rules import Rules
+
+RESET = "reset"
+COMMANDS = "commands"
+OPTIONS = (
+    ParamSpec("who", "Who may use Bardling here: everyone or admins", choices=("everyone", "admins")),
+    ParamSpec(
+        "cooldown",
+        f"Seconds between generations here, whoever asks, 0–{MAX_COOLDOWN_S} (0: none)",
+        "int",
+        min_value=0,
+        max_value=MAX_COOLDOWN_S,
+    ),
+    ParamSpec("disable", "Commands to turn off here, e.g. poem,dinoname"),
+    ParamSpec("enable", "Commands to turn back on here"),
+)
+WHO = {"everyone": False, "admins": True}
+COOLDOWNS = (0, 10, 30, 60, 300)
+MAX_BUTTONS = 20  # Discord takes 25 in a message; room for what the menu adds
+NOT_ADMIN = "Only this chat's admins can change that."
+
+
+async def chat(ctx: Context, args: Args) -> Reply:
+    asked, value = spoken(args.text("setting"), OPTIONS, extra=(RESET, COMMANDS))
+    chosen: dict[str, Any] = {p.name: args.values[p.name] for p in OPTIONS if p.name in args.values}
+    reset = asked == RESET
+    if asked in (COMMANDS, "disable", "enable") and value is None and not chosen:
+        return _commands_menu(ctx, await chat_rules.get(ctx.storage, ctx.chat_key))
+    if asked in ("who", "cooldown") and value is None and not chosen:
+        return _menu(asked, await chat_rules.get(ctx.storage, ctx.chat_key))
+    if asked and not reset:
+        if value is None:
+            raise UserError(f"Give {asked} a value: /chat {asked} <value>")
+        chosen[asked] = value
+    if not chosen and not reset:
+        return _show(await chat_rules.get(ctx.storage, ctx.chat_key))
+    if not ctx.is_chat_admin:
+        raise UserError(NOT_ADMIN)
+    if reset:
+        return _show(await chat_rules.change(ctx.storage, ctx.chat_key, lambda _: chat_rules.NONE), "Reset.")
+    off, on = _commands(ctx, chosen.get("disable")), _commands(ctx, chosen.get("enable"))
+    who = str(chosen.get("who", "")).strip().lower()
+    if who and who not in WHO:
+        raise UserError("who is everyone or admins: /chat who admins")
+
+    def edit(old: Rules) -> Rules:
+        return Rules(
+            disabled=(old.disabled | off) - on,
+            admins_only=WHO[who] if who else old.admins_only,
+            cooldown_s=int(chosen.get("cooldown", old.cooldown_s)),
+        )
+
+    rules = await chat_rules.change(ctx.storage, ctx.chat_key, edit)
+    if set(chosen) <= {"disable", "enable"}:
+        return _commands_menu(ctx, rules, "Saved.")
+    return _show(rules, "Saved.")
+
+
+def _commands(ctx: Context, text: Any) -> frozenset[str]:
+    """Command names from ``poem,dinoname`` (or ``/poem /dinoname``), each one checked."""
+    names = set()
+    for word in str(text or "").replace(",", " ").split():
+        command = ctx.core.registry.get(word.lstrip("/").lower())
+        if command is None:
+            raise UserError(f"Unknown command /{word.lstrip('/')[:32]} — try /help")
+        if command.name in ALWAYS_OPEN:
+            raise UserError(f"/{command.name} stays on everywhere.")
+        names.add(command.name)
+    return frozenset(names)
+
+
+def _show(rules: Rules, note: str = "") -> Reply:
+    off = ", ".join(f"/{name}" for name in sorted(rules.disabled)) or "nothing"
+    cooldown = f"{rules.cooldown_s} s between generations" if rules.cooldown_s else "none"
+    lines = [note, ""] if note else []
+    lines += [
+        "In this chat:",
+        f"who may use Bardling: {'the admins only' if rules.admins_only else 'everyone'}",
+        f"cooldown: {cooldown}",
+        f"turned off: {off}",
+        "",
+        "The chat's admins change these: /chat who admins · /chat cooldown 30 · /chat disable poem"
+        " · /chat reset",
+    ]
+    who = Button("👥 Everyone", CHAT_COMMAND, "who=everyone")
+    if not rules.admins_only:
+        who = Button("🛡 Admins only", CHAT_COMMAND, "who=admins")
+    buttons = [
+        who,
+        Button("⏱ Cooldown", CHAT_COMMAND, "cooldown"),
+        Button("🚫 Commands", CHAT_COMMAND, COMMANDS),
+        Button("↩ Reset", CHAT_COMMAND, RESET),
+    ]
+    return Reply("\n".join(lines), buttons=buttons)
+
+
+def _menu(name: str, rules: Rules) -> Reply:
+    if name == "who":
+        current = "admins" if rules.admins_only else "everyone"
+        buttons = [choice(CHAT_COMMAND, "who", w, current) for w in WHO]
+        return Reply(f"Who may use Bardling here — now {current}.", buttons=buttons)
+    buttons = [
+        choice(CHAT_COMMAND, "cooldown", s, rules.cooldown_s, f"{s} s" if s else "none") for s in COOLDOWNS
+    ]
+    return Reply(
+        f"Cooldown between generations here — now {rules.cooldown_s or 'none'}"
+        f"{' s' if rules.cooldown_s else ''}. Or type /chat cooldown <seconds>.",
+        buttons=buttons,
+    )
+
+
+def _commands_menu(ctx: Context, rules: Rules, note: str = "") -> Reply:
+    """A button per command: ✅ on (press to turn off), 🚫 off (press to turn on)."""
+    names = [s.name for s in ctx.core.commands() if s.name not in ALWAYS_OPEN][:MAX_BUTTONS]
+    buttons = [
+        Button(f"🚫 /{n}", CHAT_COMMAND, f"enable={n}")
+        if n in rules.disabled
+        else Button(f"✅ /{n}", CHAT_COMMAND, f"disable={n}")
+        for n in names
+    ]
+    lines = [note, ""] if note else []
+    lines.append(
+        "Commands in this chat (✅ on, 🚫 off) — press one to switch it, or type /chat disable poem."
+    )
+    return Reply("\n".join(lines), buttons=buttons)
+
+
+def register(registry: Registry) -> None:
+    registry.add(
+        Command(
+            CommandSpec(
+                CHAT_COMMAND,
+                "What Bardling may do in this chat (its admins change it)",
+                [ParamSpec("setting", "who, cooldown, commands or reset, optionally with a value"), *OPTIONS],
+            ),
+            chat,
+            greedy="setting",
+        )
+    )

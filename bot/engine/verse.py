@@ -1,0 +1,447 @@
+"""English verse forms as decoding rules: a line of so many syllables, in metre, ending on a rhyme.
+
+A ``FormRules`` is built once per loaded model version from its whole-word lexicon
+(``Decoding.words``) and the pronunciations of ``artifact.prosody``. Each line of a poem gets a
+``LineConstraint`` for its ``LineSpec`` (syllable range, iambic or not, the rhyme it must make or
+be able to make, whether it closes the poem). The constraint lets a letter through only when some
+lexicon word that starts with the letters so far can still take its place in the line:
+
+- as a word inside the line: the syllables after it still leave room for a line ending, and in
+  an iambic line its primary stresses fall on strong syllables;
+- as the line's last word: the line's syllable count lands in the range (an eleventh, feminine
+  syllable only unstressed), it rhymes as the scheme asks (the CMU rhyming part; a word never
+  rhymes with itself), and it is not a function word a line would dangle on ("and", "the", …).
+
+So every line a constraint lets finish keeps the form; the composer (``bot.engine.composer``)
+samples several such lines and keeps the one the model finds likeliest. Capitals inside words,
+brackets and stage-direction words are never written, so no speaker header or direction appears.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from artifact.forms import Form
+from artifact.lexicon import SENTENCE_ENDS, Lexicon, fold, is_letter
+from artifact.prosody import feminine_fit, iambic_fit, is_function_word, pronounce, rhymes
+from artifact.tokenizer import Tokenizer
+from bot.engine.constraints import mask_of, pieces_of
+
+APOSTROPHE = "'"
+MID_MARKS = frozenset(",;:")  # may follow a word inside a line or at its end
+STAGE_WORDS = frozenset({"exeunt", "exit", "enter", "manet"})  # stage directions, never verse
+MASK_CACHE = 200_000  # cached letter sets per model version before the cache starts afresh
+MAX_LINE_CHARS = 160  # a line that runs past this (it cannot, with the lexicon's words) fails the form
+FREE_SYLLABLES = (6, 12)  # a line of free verse
+
+# (syllables, fits an iambic line starting on an even syllable, … on an odd one, feminine ending ok)
+Shape = tuple[int, bool, bool, bool]
+
+
+@dataclass(frozen=True)
+class LineSpec:
+    fewest: int
+    most: int
+    iambic: bool = False
+    rhyme: str | None = None  # the rhyming part the last word must have
+    partner: str | None = None  # the word it rhymes with, which it must not repeat
+    rhymable: bool = False  # the last word must have a rhyme in the lexicon (a line others answer)
+    last: bool = False  # closes the poem: ends on a sentence end
+
+    def fits(self, shape: Shape, start: int) -> bool:
+        """A word of ``shape`` starting at syllable ``start`` can end this line."""
+        n, fit_even, fit_odd, feminine = shape
+        end = start + n
+        if not self.fewest <= end <= self.most:
+            return False
+        if self.iambic:
+            if not (fit_odd if start % 2 else fit_even):
+                return False
+            if end > self.fewest and not feminine:
+                return False
+        return True
+
+
+def shape_of(word: str) -> Shape:
+    said = pronounce(word)
+    return (
+        said.syllables,
+        iambic_fit(said.stresses, 0),
+        iambic_fit(said.stresses, 1),
+        feminine_fit(said.stresses),
+    )
+
+
+def line_specs(form: Form, lines: int | None = None) -> list[LineSpec]:
+    """The spec of each line of ``form`` without its rhymes (which depend on the lines before)."""
+    if form.free:
+        count = lines or 1
+        return [LineSpec(*FREE_SYLLABLES, last=i == count - 1) for i in range(count)]
+    count = len(form.syllables)
+    specs = []
+    for i, (fewest, most) in enumerate(form.syllables):
+        letter = form.rhyme_letter(i)
+        answered = letter is not None and letter in form.scheme[i + 1 :]
+        first = letter is not None and letter not in form.scheme[:i]
+        specs.append(LineSpec(fewest, most, form.iambic, rhymable=answered and first, last=i == count - 1))
+    return specs
+
+
+@dataclass
+class _Node:
+    """What the words that start with one prefix can still do."""
+
+    mid: list[int] = field(default_factory=lambda: [99, 99, 99])  # fewest syllables: even, odd, any start
+    ends: set[Shape] = field(default_factory=set)  # shapes of the words that may end a line
+    rhymed: set[tuple[Shape, str]] = field(default_factory=set)  # … of those with a known rhyme
+    children: dict[str, _Node] = field(default_factory=dict)  # by the next (folded) letter
+    end_starts: dict[tuple[int, int, bool, bool], int] = field(default_factory=dict)  # kind → bits
+
+
+Kind = tuple[int, int, bool, bool]  # (fewest, most, iambic, rhymable): what a rhyme-free line's end needs
+
+
+class FormRules:
+    """Per model version: the lexicon's words in a trie, and the vocabulary's pieces.
+
+    Every question the masks ask is answered once and cached: which starts a word's shape can end
+    a kind of line from (bits), which letters go on from a prefix (per trie node), and per line
+    state the mask itself (``decided``).
+    """
+
+    def __init__(self, tokenizer: Tokenizer, words: Lexicon, *, capitals: bool) -> None:
+        pieces = pieces_of(tokenizer)
+        self.vocab = len(pieces)
+        self.pieces = pieces
+        self.words = frozenset(w for w in words.words if w not in STAGE_WORDS)
+        letters = [i for i, p in enumerate(pieces) if is_letter(p)]
+        self.upper_ids = [i for i in letters if pieces[i].isupper()]
+        self.capitals = capitals and bool(self.upper_ids)
+        self.apostrophe = [i for i, p in enumerate(pieces) if p == APOSTROPHE]
+        self.space = [i for i, p in enumerate(pieces) if p == " "]
+        self.newline = [i for i, p in enumerate(pieces) if p == "\n"]
+        self.mid_marks = [i for i, p in enumerate(pieces) if p in MID_MARKS]
+        self.commas = [i for i, p in enumerate(pieces) if p == ","]
+        self.stops = [i for i, p in enumerate(pieces) if p in SENTENCE_ENDS]
+        # folded letter → its ids inside a word (lower case, the apostrophe) / opening one (any case)
+        self.inner: dict[str, list[int]] = {}
+        self.opening: dict[str, list[int]] = {}
+        self.opening_capital: dict[str, list[int]] = {}
+        for i in letters:
+            folded = fold(pieces[i])
+            if not pieces[i].isupper():
+                self.inner.setdefault(folded, []).append(i)
+            self.opening.setdefault(folded, []).append(i)
+            if pieces[i].isupper() or not self.capitals:
+                self.opening_capital.setdefault(folded, []).append(i)
+        for i in self.apostrophe:
+            self.inner.setdefault(APOSTROPHE, []).append(i)
+        self.by_rhyme: dict[str, list[str]] = {}
+        self._nodes: dict[str, _Node] = {}
+        self._groups: dict[tuple[str, str | None], dict[str, set[Shape]]] = {}
+        self._starts: dict[tuple[object, ...], int] = {}
+        self._masks: dict[tuple[int, ...], np.ndarray] = {}
+        self._latest: dict[LineSpec, int] = {}
+        self._spec_ids: dict[LineSpec, int] = {}
+        # (spec id, a line's state) → (mask, allowed ids, whether the form is lost): see LineConstraint
+        self.decided: dict[tuple[object, ...], tuple[np.ndarray, list[int], bool]] = {}
+        self._answerable: dict[tuple[int, int, bool], frozenset[str]] = {}
+        for word in self.words:
+            said = pronounce(word)
+            if said.rhyme and not is_function_word(word):
+                self.by_rhyme.setdefault(said.rhyme, []).append(word)
+        for word in self.words:
+            self._index(word)
+
+    def _index(self, word: str) -> None:
+        shape = shape_of(word)
+        n, fit_even, fit_odd, _ = shape
+        can_end = not is_function_word(word)
+        rhyme = pronounce(word).rhyme
+        parent: _Node | None = None
+        for i in range(len(word) + 1):
+            node = self._nodes.get(word[:i])
+            if node is None:
+                node = self._nodes[word[:i]] = _Node()
+                if parent is not None:
+                    parent.children[word[i - 1]] = node
+            parent = node
+            if fit_even:
+                node.mid[0] = min(node.mid[0], n)
+            if fit_odd:
+                node.mid[1] = min(node.mid[1], n)
+            node.mid[2] = min(node.mid[2], n)
+            if can_end:
+                node.ends.add(shape)
+                if rhyme:
+                    node.rhymed.add((shape, rhyme))
+
+    def answerable(self, spec: LineSpec) -> frozenset[str]:
+        """Rhymes with at least two words of different sound that can end a line like ``spec``'s:
+        a line ending on one of them can be answered by a later line."""
+        key = (spec.fewest, spec.most, spec.iambic)
+        found = self._answerable.get(key)
+        if found is None:
+            found = frozenset(
+                rhyme
+                for rhyme, words in self.by_rhyme.items()
+                if len({pronounce(w).sound for w in words[:64] if self._can_end(spec, w)}) >= 2
+            )
+            self._answerable[key] = found
+        return found
+
+    def group(self, rhyme: str, partner: str | None) -> dict[str, set[Shape]]:
+        """Prefix → shapes of the words that rhyme on ``rhyme`` (and with ``partner``)."""
+        key = (rhyme, partner)
+        index = self._groups.get(key)
+        if index is None:
+            index = {}
+            for word in self.by_rhyme.get(rhyme, ()):
+                if partner is None or rhymes(word, partner):
+                    shape = shape_of(word)
+                    for i in range(len(word) + 1):
+                        index.setdefault(word[:i], set()).add(shape)
+            self._groups[key] = index
+        return index
+
+    @staticmethod
+    def _can_end(spec: LineSpec, word: str) -> bool:
+        shape = shape_of(word)
+        return any(spec.fits(shape, start) for start in range(spec.most))
+
+    def ending_shapes(self, spec: LineSpec, prefix: str) -> Iterable[Shape]:
+        """Shapes of the words beginning with ``prefix`` that may end a line like ``spec``'s."""
+        if spec.rhyme is not None:
+            return self.group(spec.rhyme, spec.partner).get(prefix, ())
+        node = self._nodes.get(prefix)
+        if node is None:
+            return ()
+        if spec.rhymable:
+            answerable = self.answerable(spec)
+            return {shape for shape, rhyme in node.rhymed if rhyme in answerable}
+        return node.ends
+
+    def _shape_starts(self, spec: LineSpec, shape: Shape) -> int:
+        """Bit ``s`` set: a word of ``shape`` starting at syllable ``s`` can end the line."""
+        key = (spec.fewest, spec.most, spec.iambic, shape)
+        bits = self._starts.get(key)
+        if bits is None:
+            bits = self._starts[key] = sum(1 << s for s in range(spec.most) if spec.fits(shape, s))
+        return bits
+
+    def end_starts(self, spec: LineSpec, prefix: str, node: _Node) -> int:
+        """Bit ``s`` set: some word beginning with ``prefix`` can end the line from syllable ``s``."""
+        if spec.rhyme is not None:
+            key = (spec.rhyme, spec.partner, spec.fewest, spec.most, spec.iambic, prefix)
+            bits = self._starts.get(key)
+            if bits is None:
+                rhyming = self.group(spec.rhyme, spec.partner).get(prefix, ())
+                bits = self._starts[key] = _union(self._shape_starts(spec, shape) for shape in rhyming)
+            return bits
+        kind = (spec.fewest, spec.most, spec.iambic, spec.rhymable)
+        bits = node.end_starts.get(kind)
+        if bits is None:
+            shapes = self.ending_shapes(spec, prefix)
+            bits = node.end_starts[kind] = _union(self._shape_starts(spec, shape) for shape in shapes)
+        return bits
+
+    def last_start(self, spec: LineSpec) -> int:
+        """The latest syllable a line's last word may start on (-1: the line cannot end)."""
+        latest = self._latest.get(spec)
+        if latest is None:
+            latest = self._latest[spec] = self.end_starts(spec, "", self._nodes[""]).bit_length() - 1
+        return latest
+
+    def spec_id(self, spec: LineSpec) -> int:
+        return self._spec_ids.setdefault(spec, len(self._spec_ids))
+
+    def line(self, spec: LineSpec) -> LineConstraint:
+        return LineConstraint(self, spec, self.last_start(spec))
+
+    # ------------------------------------------------------------------ masks
+    def letters_mask(self, spec: LineSpec, latest: int, prefix: str, start: int, capital: bool) -> list[int]:
+        """Letters after ``prefix`` that some word fitting at syllable ``start`` goes on with: as
+        a word inside the line (it leaves room for a last word) or as the line's last word."""
+        node = self._nodes.get(prefix)
+        if node is None:
+            return []
+        ids = self.inner if prefix else self.opening_capital if capital else self.opening
+        which = start % 2 if spec.iambic else 2
+        allowed: list[int] = []
+        for letter, child in node.children.items():
+            if (
+                start + child.mid[which] <= latest
+                or self.end_starts(spec, prefix + letter, child) >> start & 1
+            ):
+                allowed += ids.get(letter, ())
+        return sorted(allowed)
+
+    def mask(self, allowed: list[int]) -> np.ndarray:
+        key = tuple(allowed)
+        cached = self._masks.get(key)
+        if cached is None:
+            cached = self._masks[key] = mask_of(self.vocab, allowed)
+        return cached
+
+
+def _union(bits: Iterable[int]) -> int:
+    out = 0
+    for b in bits:
+        out |= b
+    return out
+
+
+class LineConstraint:
+    """One line being written: the word so far, the syllables of the words before it."""
+
+    allows_only_text = True  # its masks never allow a special symbol: no need to add the bans
+
+    def __init__(self, rules: FormRules, spec: LineSpec, latest: int) -> None:
+        self.rules = rules
+        self.spec = spec
+        self.spec_id = rules.spec_id(spec)
+        self.latest = latest  # last syllable a last word may start on
+        self.syllables = 0  # of the finished words
+        self.prefix = ""  # folded letters of the word being written
+        self.typed = ""  # … as written (for a user's word the lexicon lacks)
+        self.known = True  # the word so far is a prefix of a lexicon word
+        self.roles: tuple[bool, bool] = (False, False)  # the last finished word: may go on, may end
+        self.after_mark = False
+        self.capital = True  # the next word opens the line or a sentence
+        self.seed_word = False  # the word so far was typed by the user: a whole word is not extended
+        self.words: list[str] = []
+        self.titled = True  # every word of the line so far is capitalised (a speaker's name, maybe)
+        self.chars = 0
+        self.done = False
+        self.failed = False  # the line could not keep the form (a user's word left no way on)
+
+    # -------------------------------------------------------------- protocol
+    def mask(self, produced: int, limit: int) -> np.ndarray | None:
+        return self._decided()[0]
+
+    def allowed(self) -> list[int]:
+        return self._decided()[1]
+
+    def _decided(self) -> tuple[np.ndarray, list[int]]:
+        """The mask and ids of this state, from the rules' cache: every step of every line asks."""
+        key = (
+            self.spec_id,
+            self.chars >= MAX_LINE_CHARS,
+            self.after_mark,
+            self.roles if self.after_mark else None,
+            self.prefix,
+            self.known,
+            self.seed_word,
+            self.syllables,
+            self.capital,
+            self.titled,
+        )
+        decided = self.rules.decided.get(key)
+        if decided is None:
+            if len(self.rules.decided) >= MASK_CACHE:
+                self.rules.decided.clear()
+            allowed, failed = self._allowed()
+            decided = self.rules.decided[key] = (self.rules.mask(allowed), allowed, failed)
+        self.failed = self.failed or decided[2]
+        return decided[0], decided[1]
+
+    def _allowed(self) -> tuple[list[int], bool]:
+        """(ids allowed next, whether the line can no longer keep the form)."""
+        r, spec = self.rules, self.spec
+        if self.chars >= MAX_LINE_CHARS:
+            return (r.stops if spec.last else r.newline), True
+        if self.after_mark:
+            go_on, end = self.roles
+            out = (r.space if go_on else []) + (r.newline if end and not spec.last else [])
+        elif not self.typed:
+            out = r.letters_mask(spec, self.latest, "", self.syllables, self.capital)
+        else:
+            whole = self.seed_word and (self.prefix in r.words or pronounce(self.prefix).known)
+            letters = []
+            if self.known and not whole:
+                letters = r.letters_mask(spec, self.latest, self.prefix, self.syllables, False)
+            go_on, end = self._roles()
+            marks: list[int] = []
+            if go_on:
+                marks += r.space
+                if not is_function_word(self.prefix):
+                    marks += (r.mid_marks if not self.titled else r.commas) + r.stops
+            if end:
+                marks += r.stops if spec.last else r.newline + r.mid_marks + r.stops
+            out = letters + sorted(set(marks))
+        if not out:  # only a user's word can lead here: end the line as it stands
+            return (r.stops if spec.last else r.newline), True
+        return out, False
+
+    def _roles(self) -> tuple[bool, bool]:
+        """Whether the word so far, taken as whole, may go on inside the line / end it."""
+        word, r, spec = self.prefix, self.rules, self.spec
+        if not word or (self.known and word not in r.words and not self.seed_word):
+            return False, False
+        shape = shape_of(word)
+        start = self.syllables
+        fits = self.seed_word or not spec.iambic or (shape[2] if start % 2 else shape[1])  # the user's
+        # own words keep their place whatever their stress
+        go_on = fits and start + shape[0] <= self.latest
+        rhyme = pronounce(word).rhyme
+        if spec.rhyme is not None:
+            ending = rhyme == spec.rhyme and (spec.partner is None or rhymes(word, spec.partner))
+        elif spec.rhymable:
+            ending = rhyme in r.answerable(spec)
+        else:
+            ending = True
+        if self.seed_word:
+            shape = (shape[0], True, True, True)
+        end = ending and not is_function_word(word) and spec.fits(shape, start)
+        return go_on, end
+
+    def accept(self, token: int) -> None:
+        piece = self.rules.pieces[token]
+        if not piece:
+            return
+        self.chars += len(piece)
+        if is_letter(piece) or (piece == APOSTROPHE and self.typed):
+            if not self.typed:  # a word begins
+                self.titled = self.titled and piece.isupper()
+            self.capital = False
+            self.prefix += fold(piece)
+            self.typed += piece
+            self.known = self.known and self.prefix in self.rules._nodes
+            return
+        if self.typed:  # the word ends here
+            self.roles = self._roles()
+            self.words.append(self.prefix)
+            self.syllables += shape_of(self.prefix)[0]
+            self.prefix = self.typed = ""
+            self.known = True
+            self.seed_word = False
+        if piece == "\n" or (piece in SENTENCE_ENDS and self.spec.last and self.roles[1]):
+            self.done = True
+        elif piece == " ":
+            self.after_mark = False
+        elif piece.isspace():
+            pass
+        else:
+            self.after_mark = True
+        self.capital = self.capital or piece in SENTENCE_ENDS
+
+    def finished(self, produced: int, limit: int) -> bool:
+        return self.done
+
+    # -------------------------------------------------------------- the composer's view
+    def feed_seed(self, ids: list[int]) -> None:
+        """Take the user's words of this line (already tokenized); a whole last word stays whole."""
+        for token in ids:
+            self.accept(token)
+        self.seed_word = bool(self.typed)
+
+    @property
+    def kept_form(self) -> bool:
+        return self.done and not self.failed
+
+    @property
+    def last_word(self) -> str:
+        return self.words[-1] if self.words else ""
