@@ -7,7 +7,7 @@ PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 BARDLING_CORPORA_DIR ?= $(abspath $(wildcard ../shared/corpora))
 export BARDLING_CORPORA_DIR
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ lint: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/generate.py
+
+# Refresh the translation template and catalogues after changing texts (docs/translations.md).
+messages: $(VENV)/.dev
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --project=bardling \
+	  --copyright-holder="Bardling authors" -o bot/locale/bardling.pot .
+	$(BIN)/pybabel update -i bot/locale/bardling.pot -d bot/locale -D bardling --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import importlib
 import shutil
-import tempfile
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from artifact.files import write_atomic
 from artifact.manifest import sha256_file
 
 Kind = Literal["stream", "lines", "words"]
@@ -362,7 +362,4 @@ def _decode(data: bytes, source: str) -> str:
 
 def _store(target: Path, data: bytes) -> None:
     """Write then rename, so a crash never leaves a half-written file under the cached name."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False, prefix=".tmp-") as fh:
-        fh.write(data)
-    Path(fh.name).replace(target)
+    write_atomic(target, data)

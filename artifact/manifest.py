@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from artifact.files import write_atomic
 from artifact.tokenizer import Tokenizer
 
 FORMAT_VERSION = 1
@@ -168,9 +169,8 @@ class Manifest(_Strict):
         document = type(self).model_validate(self.model_dump()).model_dump(mode="json")
         document[HASH_FIELD] = content_sha256(document)
         path = directory / MANIFEST_FILE
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")
-        tmp.replace(path)
+        write_atomic(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        self.content_sha256 = document[HASH_FIELD]  # this object now says what the file says
         return path
 
 

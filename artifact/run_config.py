@@ -92,9 +92,7 @@ class TrainConfig:
         default=128,
         metadata=_meta("TBPTT window (stream corpora), 1–4096.", low=1, high=4096, chat="seq_len"),
     )
-    lr: float = field(
-        default=4e-3, metadata=_meta("Peak learning rate, e.g. 0.003.", low=1e-6, high=1.0, chat="lr")
-    )
+    lr: float = field(default=4e-3, metadata=_meta("Peak learning rate, e.g. 0.003.", low=1e-6, chat="lr"))
     min_lr_ratio: float = field(
         default=0.1, metadata=_meta("Final learning rate as a share of the peak.", low=0.0, high=1.0)
     )

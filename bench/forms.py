@@ -3,8 +3,9 @@
 For each K (lines sampled per line of the form) it times a sonnet at batch 1 (``--repeat`` poems,
 one at a time) and ``--concurrency`` sonnets submitted at once; the baseline, in the same run and
 on the same model, is today's free-form poem of ``--chars`` symbols (the path generations stored
-before forms replay on). The form's quality at each K is the share of lines that kept the form
-and the chosen lines' mean log-probability per character. Prints a Markdown table, then JSON.
+before forms replay on). What K buys is measured as the model's own negative log-probability
+per character of the chosen lines (lower: likelier, more fluent text). Prints a Markdown table,
+then one JSON object.
 
     .venv/bin/python bench/forms.py                          # K = 1, 2, 4; batch 1 and 64
     .venv/bin/python bench/forms.py --k 2 --form limerick --concurrency 64
@@ -44,11 +45,15 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="ONNX Runtime intra-op threads")
     args = parser.parse_args()
     report = asyncio.run(_run(args))
-    print(f"| what | batch 1 p50 (ms) | {args.concurrency} at once p99 (s) | ratio to free p50 |")
-    print("| --- | ---: | ---: | ---: |")
+    print(
+        f"| what | batch 1 p50 (ms) | {args.concurrency} at once p99 (s) | ratio to free p50 "
+        "| model's nats/char of the chosen lines |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: |")
     base = report["free"]["p50_ms"]
     for name, row in report.items():
-        print(f"| {name} | {row['p50_ms']:.0f} | {row['p99_s']:.2f} | {row['p50_ms'] / base:.2f} |")
+        nats = "" if row["nats_per_char"] is None else f"{row['nats_per_char']:.3f}"
+        print(f"| {name} | {row['p50_ms']:.0f} | {row['p99_s']:.2f} | {row['p50_ms'] / base:.2f} | {nats} |")
     print(json.dumps(report))
 
 
@@ -65,11 +70,12 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
                 return GenerationRequest(args.model, seed, rng_seed=i, form=args.form)
 
             await engine.generate(request(10_000))  # load the model, fill the caches
-            single = []
+            single, scores = [], []
             for i in range(args.repeat):
                 start = time.perf_counter()
-                await engine.generate(request(i))
+                result = await engine.generate(request(i))
                 single.append(time.perf_counter() - start)
+                scores.append(result.score)
             start = time.perf_counter()
 
             async def timed(i: int, start: float = start) -> float:
@@ -81,6 +87,7 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
             report[name] = {
                 "p50_ms": 1000 * statistics.median(single),
                 "p99_s": sorted(together)[max(0, round(0.99 * len(together)) - 1)],
+                "nats_per_char": None if k == 0 else -statistics.mean(s for s in scores if s is not None),
             }
     return report
 

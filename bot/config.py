@@ -23,6 +23,7 @@ from pydantic_settings import (
 from sqlalchemy.engine import make_url
 
 from artifact.paths import default_data_dir
+from bot.errors import first_line
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_MODELS_DIR = PROJECT_ROOT / "exported_models"
@@ -66,6 +67,7 @@ class Settings(BaseSettings):
     default_poem_model: str = "shakespeare"  # when absent, the first verse (then prose) model
     default_names_model: str = "dinos"  # when absent, the first names model
     forget_confirm_minutes: int = Field(default=5, ge=1)
+    locale: str = ""  # the console's language (en, zh); empty: the environment's LANG
 
     engine_max_batch: int = Field(default=64, ge=1)
     engine_max_queue: int = Field(default=1024, ge=1)
@@ -186,7 +188,7 @@ def describe_settings_error(err: ValueError) -> str:
         where = ".".join(str(part) for part in first["loc"] if not isinstance(part, int))
         return f"invalid setting BARDLING_{where.upper()}: {first['msg']}"
     cause = f" ({err.__cause__})" if err.__cause__ else ""
-    return f"{str(err).splitlines()[0]}{cause}"
+    return f"{first_line(err)}{cause}"
 
 
 def _shard_range(item: Any) -> list[Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -9,10 +10,18 @@ import pytest
 
 from bot.app import Bardling
 from bot.config import Settings
+from bot.core.i18n import ENGLISH, language
 from tests.support.postgres import PostgresServer, postgres_server
 from tests.support.tiny_models import make_tiny_models_dir
 
 __all__ = ["postgres_server"]
+
+# The console speaks BARDLING_LOCALE, else the terminal's language (LC_ALL, LC_MESSAGES, LANG): the
+# suite expects English wherever it does not ask for another, on any machine, in console
+# subprocesses too (some drop every BARDLING_ variable).
+os.environ["BARDLING_LOCALE"] = "en"
+if any(language(os.environ.get(name)) != ENGLISH for name in ("LC_ALL", "LC_MESSAGES", "LANG")):
+    os.environ["LC_ALL"] = "C.UTF-8"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from artifact.files import replacing
 from artifact.tokenizer import Tokenizer
 from training.models import ModelConfig, RecurrentLM
 
@@ -26,10 +27,8 @@ def checkpoint_path(run_dir: Path, which: str) -> Path:
 
 
 def save(path: Path, payload: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    torch.save(payload, tmp)
-    tmp.replace(path)
+    with replacing(path) as tmp:
+        torch.save(payload, tmp)
 
 
 def load(path: Path) -> dict[str, Any]:

@@ -142,7 +142,7 @@ def sample(
     logits = np.zeros(0)
     for tok in prime:
         logits, state = backend.step(np.full(count, tok, dtype=np.int64), state)
-    mask = ban_mask(logits.shape[1], list(banned))
+    mask = ban_mask(logits.shape[-1], list(banned))
     out: list[list[int]] = [[] for _ in range(count)]
     done = np.zeros(count, dtype=bool)
     for _ in range(params.max_tokens):

@@ -20,7 +20,6 @@ from artifact.forms import ENGLISH_FORMS, FORMS
 from artifact.manifest import MANIFEST_FILE, Manifest
 from artifact.paths import default_data_dir
 from artifact.tang_prosody import Prosody
-from bot.engine.engine import Engine
 from bot.engine.rules import forms_of
 from bot.quality import served
 from bot.quality.forms import form_report
@@ -98,6 +97,7 @@ async def _served_figures(
     device: str = "cpu",
     forms: list[str] | None = None,
 ) -> dict[str, Any]:
+    from bot.engine.engine import Engine  # ONNX Runtime loads only for the command that serves
     from training.data import LineData, dataset_for
 
     text = "\n".join(source.texts.values())

@@ -21,7 +21,8 @@ import typer
 from bot.app import Bardling
 from bot.cli.settings_loader import load_settings
 from bot.core.types import Invocation, Notice, Reply
-from bot.jobs.text import FINAL_STATES, job_line, result_text
+from bot.jobs.text import job_line, result_text
+from bot.storage.models import FINAL_STATES, JobState
 
 PLATFORM = "cli"
 
@@ -151,5 +152,5 @@ async def _follow(app: Bardling, job_id: int) -> bool:
             typer.echo(result_text(job))
             if job.metrics.get("plot"):
                 typer.echo(f"Loss curve: {job.metrics['plot']}")
-            return job.state == "succeeded"
+            return job.state == JobState.SUCCEEDED
         await asyncio.sleep(app.settings.retrain_poll_s)

@@ -100,8 +100,12 @@ async def _start(name: TransportName, transport: Transport) -> None:
     try:
         await transport.start()
     except Exception as err:
+        from bot.transports.discord import DiscordStartError
+        from bot.transports.telegram import TelegramStartError
+
         log.debug("starting %s failed", name, exc_info=True)  # the traceback, for those who ask for it
-        raise StartError(f"{name} could not start: {one_line(err)}") from err
+        ours = isinstance(err, TelegramStartError | DiscordStartError)  # already worded for operators
+        raise StartError(f"{name} could not start: {str(err) if ours else one_line(err)}") from err
 
 
 async def _until_done(started: list[Transport], stop: asyncio.Event) -> None:

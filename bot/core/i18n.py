@@ -1,7 +1,8 @@
 """Replies in the user's language: English in the code, Simplified Chinese from a gettext catalogue.
 
 Texts are marked where they are made: ``_("Seed too long (max {limit} characters).", limit=n)``
-translates and fills in the values; ``N_(...)`` marks a text declared before any request (a
+translates and fills in the values (``_n("{n} favourite", "{n} favourites", n)`` where English
+needs a plural); ``N_(...)`` marks a text declared before any request (a
 parameter's description) and keeps its template, so it is translated where it is shown. Command
 and parameter descriptions written as ``CommandSpec(name, "…")`` / ``ParamSpec(name, "…")`` need
 no marker: extraction reads them by those names (``make messages``; docs/translations.md).
@@ -75,11 +76,21 @@ class Translator:
         translated = self._catalogue.gettext(template)
         if not given:
             return translated
-        try:
-            return translated.format(**given)
-        except (KeyError, IndexError, ValueError):  # a translation naming a value it is not given
-            log.warning("translation of %r into %s does not fit its values", template, self.language)
-            return template.format(**given)
+        return _filled(translated, template, given, self.language)
+
+    def plural(self, singular: str, plural: str, n: int, /, **values: Any) -> str:
+        """The form for ``n`` (``{n}`` is filled in), as the language forms plurals."""
+        given = {"n": n, **values}
+        english = singular if n == 1 else plural
+        return _filled(self._catalogue.ngettext(singular, plural, n), english, given, self.language)
+
+
+def _filled(translated: str, english: str, values: dict[str, Any], lang: str) -> str:
+    try:
+        return translated.format(**values)
+    except (KeyError, IndexError, ValueError):  # a translation naming a value it is not given
+        log.warning("translation of %r into %s does not fit its values", english, lang)
+        return english.format(**values)
 
 
 def _catalogue(lang: str) -> NullTranslations:
@@ -111,6 +122,11 @@ _current: ContextVar[Translator] = ContextVar("bardling_translator")
 def _(message: str, /, **values: Any) -> str:
     """``message`` in the language of the request being handled (English outside one), filled in."""
     return _current.get(translator(ENGLISH))(message, **values)
+
+
+def _n(singular: str, plural: str, n: int, /, **values: Any) -> str:
+    """``singular`` or ``plural`` for ``n`` in the request's language, ``{n}`` and values filled in."""
+    return _current.get(translator(ENGLISH)).plural(singular, plural, n, **values)
 
 
 @contextmanager

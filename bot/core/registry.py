@@ -60,7 +60,7 @@ class Commands:
     """
 
     def __init__(self) -> None:
-        self._declared: list[tuple[Command, tuple[str, ...]]] = []
+        self._declared: list[tuple[Command, Callable[..., Awaitable[Reply]], tuple[str, ...]]] = []
 
     def command(
         self,
@@ -71,15 +71,18 @@ class Commands:
         aliases: tuple[str, ...] = (),
     ) -> Callable[[Callable[..., Awaitable[Reply]]], Callable[..., Awaitable[Reply]]]:
         def declare(handler: Callable[..., Awaitable[Reply]]) -> Callable[..., Awaitable[Reply]]:
-            self._declared.append((Command(spec, cast(Handler, handler), greedy, generates), aliases))
+            self._declared.append(
+                (Command(spec, cast(Handler, handler), greedy, generates), handler, aliases)
+            )
             return handler
 
         return declare
 
     def register(self, registry: Registry, *bound: object) -> None:
-        for command, aliases in self._declared:
-            handler = functools.partial(command.handler, *bound) if bound else command.handler
-            registry.add(replace(command, handler=handler), aliases=aliases)
+        for command, handler, aliases in self._declared:
+            if bound:
+                command = replace(command, handler=cast(Handler, functools.partial(handler, *bound)))
+            registry.add(command, aliases=aliases)
 
 
 class Registry:

@@ -61,6 +61,7 @@ class GenerationResult:
     tokens: int = 0
     latency_s: float = 0.0
     seen_text: str | None = None  # the seed as the model read it (None: as typed)
+    score: float | None = None  # a form poem's mean log-probability per generated token (nats)
 
     @property
     def as_seen(self) -> str:

@@ -22,8 +22,12 @@ from bot.engine.api import BusyError, EngineError
 from bot.engine.runner import StepRunner
 from bot.engine.sampling import sample, sample_one
 from bot.engine.sequence import Sequence, Vocabulary
+from bot.errors import first_line
 
 BUSY_MESSAGE = "busy, try again in a moment"
+# Up to this many sampling rows, one ``sample_one`` call per row beats the vectorised ``sample``
+# (both draw the same ids): a poem's few candidate lines at batch 1 are the common case.
+ROW_BY_ROW = 4
 
 # (sequence, text piece or None, finished, error)
 _Event = tuple[Sequence, str | None, bool, EngineError | None]
@@ -119,7 +123,7 @@ class Batcher:
             logits = self._runner.step(tokens)
         except Exception as err:  # a failing model fails its requests, never the worker
             self._runner.clear()
-            error = EngineError(f"generation failed: {str(err).splitlines()[0][:200] if str(err) else err!r}")
+            error = EngineError(f"generation failed: {first_line(err, 200)}")
             for seq in active:
                 seq.finished = True
             _deliver([(s, None, True, error) for s in active])
@@ -134,10 +138,18 @@ class Batcher:
         if not sampling:
             return
         ids: list[int]
-        if len(sampling) == 1:
-            seq = sampling[0]
-            row = logits[0 if rows is None else rows[0]]
-            ids = [sample_one(row, seq.temperature, seq.top_k, seq.top_p, seq.uniform(), seq.mask())]
+        if len(sampling) <= ROW_BY_ROW:
+            ids = [
+                sample_one(
+                    logits[j if rows is None else rows[j]],
+                    s.temperature,
+                    s.top_k,
+                    s.top_p,
+                    s.uniform(),
+                    s.mask(),
+                )
+                for j, s in enumerate(sampling)
+            ]
         else:
             if any(s.constraint is not None for s in sampling):
                 mask = np.stack([s.mask() for s in sampling])

@@ -34,6 +34,7 @@ class Line:
     text: str
     tokens: int
     kept_form: bool
+    logprob: float  # the model's, summed over the line's tokens
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ class Composition:
             chosen = best.constraint
             assert isinstance(chosen, LineConstraint) and best.final_state is not None
             endings.append(chosen.last_word)
-            line = Line("".join(best.pieces), len(best.generated), chosen.kept_form)
+            line = Line("".join(best.pieces), len(best.generated), chosen.kept_form, best.logprob)
             lines.append(line)
             if on_line is not None:
                 on_line(line.text)
@@ -115,11 +116,14 @@ class Composition:
         partners = [endings[i] for i in range(number) if self.form.rhyme_letter(i) == letter]
         if not partners:
             return spec
-        partner = partners[-1]
-        rhymed = replace(spec, rhyme=pronounce(partner).rhyme or None, partner=partner)
-        if rhymed.rhyme is None or self.rules.last_start(rhymed) < 0:
-            return replace(spec, rhymable=True)  # a user's word nothing in the lexicon rhymes with
-        return rhymed
+        rhyme = pronounce(partners[-1]).rhyme or None
+        # a word new to the rhyme; failing that, one new to the line it answers; failing that (a
+        # user's word nothing in the lexicon rhymes with), a fresh rhyme
+        for avoided in (tuple(partners), (partners[-1],)):
+            rhymed = replace(spec, rhyme=rhyme, partners=avoided)
+            if rhyme is not None and self.rules.last_start(rhymed) >= 0:
+                return rhymed
+        return replace(spec, rhymable=2)
 
     def _opening(self, specs: list[LineSpec], number: int, endings: list[str], ids: list[int]) -> None:
         """Refuse a seed whose line already has more syllables than the form's line allows."""

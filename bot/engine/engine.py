@@ -21,6 +21,7 @@ from artifact.forms import ENGLISH_FORMS, FORMS
 from artifact.lexicon import Lexicon
 from artifact.manifest import Manifest
 from artifact.tang_prosody import Prosody
+from artifact.verse_form import is_ideograph
 from bot.config import Settings
 from bot.engine.api import (
     BatchStats,
@@ -233,6 +234,7 @@ class Engine:
             dropped=list(prompt.dropped),
             tokens=sum(line.tokens for line in lines),
             latency_s=time.perf_counter() - started,
+            score=sum(line.logprob for line in lines) / max(1, sum(line.tokens for line in lines)),
         )
 
     def _result(self, sub: _Submitted) -> GenerationResult:
@@ -449,14 +451,15 @@ class Engine:
 
 def _shown_seed(sub: _Submitted) -> str:
     """A verse or prose text shows the user's words as typed; a name, its prefix as the model read it."""
-    return sub.prompt.seen if sub.model.vocabulary.tokenizer.mode == "line" else sub.request.seed_text
+    return sub.prompt.seen if sub.model.entry.manifest.kind == "names" else sub.request.seed_text
 
 
 def joined(seed_text: str, continuation: str) -> str:
     """The user's words as typed, then the verse: a space between them where the model could not
     read the seed's last characters (an emoji) and the verse goes on with a word."""
     tail = seed_text[-1:]
-    if tail and continuation[:1].isalpha() and not (tail.isspace() or tail.isalpha() or tail == "'"):
+    word = continuation[:1].isalpha() and not is_ideograph(continuation[0])  # Chinese takes no spaces
+    if tail and word and not (tail.isspace() or tail.isalpha() or tail == "'"):
         return f"{seed_text} {continuation}"
     return seed_text + continuation
 

@@ -13,13 +13,13 @@ verified when a version is loaded.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from artifact.files import write_atomic
 from artifact.manifest import MANIFEST_FILE, Manifest, describe_invalid, sha256_file
 from bot.engine.api import InvalidRequestError, ModelUnavailableError, UnknownModelError
 
@@ -156,16 +156,16 @@ class Registry:
             history = history[history.index(version) + 1 :]
         elif current != version:
             history = [current, *[v for v in history if v != current]]
-        _write_atomic(directory / HISTORY_FILE, "".join(f"{v}\n" for v in history))
+        write_atomic(directory / HISTORY_FILE, "".join(f"{v}\n" for v in history))
         served = _read_text(directory, SERVED_FILE).split()
         if version not in served:
-            _write_atomic(directory / SERVED_FILE, "".join(f"{v}\n" for v in [*served, version]))
+            write_atomic(directory / SERVED_FILE, "".join(f"{v}\n" for v in [*served, version]))
         entry = self._versions.get(name, {}).get(version)
         if entry is not None and entry.bundled:  # the default: pinned, it would outlive a release's bump
             (directory / ACTIVE_FILE).unlink(missing_ok=True)
             self._chosen.pop(name, None)
         else:
-            _write_atomic(directory / ACTIVE_FILE, version + "\n")
+            write_atomic(directory / ACTIVE_FILE, version + "\n")
             self._chosen[name] = version
 
     # ----------------------------------------------------------------- internals
@@ -243,9 +243,3 @@ def _read_text(directory: Path | None, filename: str) -> str:
 
 def _read_line(directory: Path | None, filename: str) -> str:
     return _read_text(directory, filename).strip()
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

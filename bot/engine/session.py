@@ -21,6 +21,7 @@ import onnxruntime as ort
 
 from artifact.manifest import LOGITS_OUTPUT, TOKENS_INPUT, Manifest
 from bot.engine.api import EngineError, ModelUnavailableError
+from bot.errors import first_line
 
 Device = Literal["auto", "cpu", "cuda"]
 CUDA_EP = "CUDAExecutionProvider"
@@ -100,7 +101,7 @@ def open_step_session(
                 _cuda_usable = CUDA_EP in session.get_providers()
     except Exception as err:  # ORT's own exception types derive from Exception only
         raise ModelUnavailableError(
-            f"model '{manifest.name}' could not be loaded: {_first_line(err)}"
+            f"model '{manifest.name}' could not be loaded: {first_line(err)}"
         ) from err
     on_cuda = CUDA_EP in session.get_providers()
     if device == "cuda" and not on_cuda:
@@ -157,7 +158,3 @@ def _preload_cuda_libraries() -> None:
     with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(Exception):
         preload()
 
-
-def _first_line(err: BaseException) -> str:
-    text = str(err).strip().splitlines()
-    return text[0][:300] if text else type(err).__name__

@@ -47,8 +47,8 @@ class LineSpec:
     most: int
     iambic: bool = False
     rhyme: str | None = None  # the rhyming part the last word must have
-    partner: str | None = None  # the word it rhymes with, which it must not repeat
-    rhymable: bool = False  # the last word must have a rhyme in the lexicon (a line others answer)
+    partners: tuple[str, ...] = ()  # the earlier words of its rhyme: none is repeated (nor a homophone)
+    rhymable: int = 0  # a line others answer: its last word's rhyme must have this many words of its own
     last: bool = False  # closes the poem: ends on a sentence end
 
     def fits(self, shape: Shape, start: int) -> bool:
@@ -84,9 +84,10 @@ def line_specs(form: Form, lines: int | None = None) -> list[LineSpec]:
     specs = []
     for i, (fewest, most) in enumerate(form.syllables):
         letter = form.rhyme_letter(i)
-        answered = letter is not None and letter in form.scheme[i + 1 :]
-        first = letter is not None and letter not in form.scheme[:i]
-        specs.append(LineSpec(fewest, most, form.iambic, rhymable=answered and first, last=i == count - 1))
+        opens = letter is not None and letter not in form.scheme[:i]
+        sharing = form.scheme.count(letter) if opens and letter is not None else 0
+        rhymable = sharing if sharing > 1 else 0
+        specs.append(LineSpec(fewest, most, form.iambic, rhymable=rhymable, last=i == count - 1))
     return specs
 
 
@@ -98,10 +99,10 @@ class _Node:
     ends: set[Shape] = field(default_factory=set)  # shapes of the words that may end a line
     rhymed: set[tuple[Shape, str]] = field(default_factory=set)  # … of those with a known rhyme
     children: dict[str, _Node] = field(default_factory=dict)  # by the next (folded) letter
-    end_starts: dict[tuple[int, int, bool, bool], int] = field(default_factory=dict)  # kind → bits
+    end_starts: dict[tuple[int, int, bool, int], int] = field(default_factory=dict)  # kind → bits
 
 
-Kind = tuple[int, int, bool, bool]  # (fewest, most, iambic, rhymable): what a rhyme-free line's end needs
+Kind = tuple[int, int, bool, int]  # (fewest, most, iambic, rhymable): what a rhyme-free line's end needs
 
 
 class FormRules:
@@ -126,6 +127,7 @@ class FormRules:
         self.mid_marks = [i for i, p in enumerate(pieces) if p in MID_MARKS]
         self.commas = [i for i, p in enumerate(pieces) if p == ","]
         self.stops = [i for i, p in enumerate(pieces) if p in SENTENCE_ENDS]
+        self.any_text = [i for i, p in enumerate(pieces) if p]  # the last resort of a line that is lost
         # folded letter → its ids inside a word (lower case, the apostrophe) / opening one (any case)
         self.inner: dict[str, list[int]] = {}
         self.opening: dict[str, list[int]] = {}
@@ -139,16 +141,22 @@ class FormRules:
                 self.opening_capital.setdefault(folded, []).append(i)
         for i in self.apostrophe:
             self.inner.setdefault(APOSTROPHE, []).append(i)
+        self.letter_of: list[str | None] = [None] * self.vocab  # folded letter of each id
+        for i in letters + self.apostrophe:
+            self.letter_of[i] = fold(pieces[i])
         self.by_rhyme: dict[str, list[str]] = {}
         self._nodes: dict[str, _Node] = {}
-        self._groups: dict[tuple[str, str | None], dict[str, set[Shape]]] = {}
+        self._groups: dict[tuple[str, tuple[str, ...]], dict[str, set[Shape]]] = {}
         self._starts: dict[tuple[object, ...], int] = {}
+        self._rhyme_starts: dict[tuple[object, ...], dict[str, int]] = {}
+        self._letters: dict[tuple[object, ...], list[int]] = {}
+        self._endings: dict[tuple[object, ...], list[int]] = {}
         self._masks: dict[tuple[int, ...], np.ndarray] = {}
         self._latest: dict[LineSpec, int] = {}
         self._spec_ids: dict[LineSpec, int] = {}
         # (spec id, a line's state) → (mask, allowed ids, whether the form is lost): see LineConstraint
         self.decided: dict[tuple[object, ...], tuple[np.ndarray, list[int], bool]] = {}
-        self._answerable: dict[tuple[int, int, bool], frozenset[str]] = {}
+        self._answerable: dict[tuple[int, int, bool, int], frozenset[str]] = {}
         for word in self.words:
             said = pronounce(word)
             if said.rhyme and not is_function_word(word):
@@ -180,27 +188,28 @@ class FormRules:
                     node.rhymed.add((shape, rhyme))
 
     def answerable(self, spec: LineSpec) -> frozenset[str]:
-        """Rhymes with at least two words of different sound that can end a line like ``spec``'s:
-        a line ending on one of them can be answered by a later line."""
-        key = (spec.fewest, spec.most, spec.iambic)
+        """Rhymes with ``spec.rhymable`` (at least two) words of different sound that can end a line
+        like ``spec``'s: a line ending on one of them can be answered by the lines that share it."""
+        need = max(2, spec.rhymable)
+        key = (spec.fewest, spec.most, spec.iambic, need)
         found = self._answerable.get(key)
         if found is None:
             found = frozenset(
                 rhyme
                 for rhyme, words in self.by_rhyme.items()
-                if len({pronounce(w).sound for w in words[:64] if self._can_end(spec, w)}) >= 2
+                if len({pronounce(w).sound for w in words[:64] if self._can_end(spec, w)}) >= need
             )
             self._answerable[key] = found
         return found
 
-    def group(self, rhyme: str, partner: str | None) -> dict[str, set[Shape]]:
-        """Prefix → shapes of the words that rhyme on ``rhyme`` (and with ``partner``)."""
-        key = (rhyme, partner)
+    def group(self, rhyme: str, partners: tuple[str, ...]) -> dict[str, set[Shape]]:
+        """Prefix → shapes of the words that rhyme on ``rhyme`` with each of ``partners``."""
+        key = (rhyme, partners)
         index = self._groups.get(key)
         if index is None:
             index = {}
             for word in self.by_rhyme.get(rhyme, ()):
-                if partner is None or rhymes(word, partner):
+                if all(rhymes(word, partner) for partner in partners):
                     shape = shape_of(word)
                     for i in range(len(word) + 1):
                         index.setdefault(word[:i], set()).add(shape)
@@ -215,7 +224,7 @@ class FormRules:
     def ending_shapes(self, spec: LineSpec, prefix: str) -> Iterable[Shape]:
         """Shapes of the words beginning with ``prefix`` that may end a line like ``spec``'s."""
         if spec.rhyme is not None:
-            return self.group(spec.rhyme, spec.partner).get(prefix, ())
+            return self.group(spec.rhyme, spec.partners).get(prefix, ())
         node = self._nodes.get(prefix)
         if node is None:
             return ()
@@ -232,21 +241,34 @@ class FormRules:
             bits = self._starts[key] = sum(1 << s for s in range(spec.most) if spec.fits(shape, s))
         return bits
 
-    def end_starts(self, spec: LineSpec, prefix: str, node: _Node) -> int:
+    def end_starts(self, spec: LineSpec, prefix: str, node: _Node | None) -> int:
         """Bit ``s`` set: some word beginning with ``prefix`` can end the line from syllable ``s``."""
         if spec.rhyme is not None:
-            key = (spec.rhyme, spec.partner, spec.fewest, spec.most, spec.iambic, prefix)
-            bits = self._starts.get(key)
-            if bits is None:
-                rhyming = self.group(spec.rhyme, spec.partner).get(prefix, ())
-                bits = self._starts[key] = _union(self._shape_starts(spec, shape) for shape in rhyming)
-            return bits
+            return self.rhyme_starts(spec).get(prefix, 0)
+        if node is None:
+            return 0
         kind = (spec.fewest, spec.most, spec.iambic, spec.rhymable)
         bits = node.end_starts.get(kind)
         if bits is None:
             shapes = self.ending_shapes(spec, prefix)
             bits = node.end_starts[kind] = _union(self._shape_starts(spec, shape) for shape in shapes)
         return bits
+
+    def rhyme_starts(self, spec: LineSpec) -> dict[str, int]:
+        """Prefix → ``end_starts`` bits for a line that must rhyme: computed once per line's rhyme
+        (a rhyme has few words), then every step of every candidate looks it up."""
+        key = (spec.rhyme, spec.partners, spec.fewest, spec.most, spec.iambic)
+        table = self._rhyme_starts.get(key)
+        if table is None:
+            assert spec.rhyme is not None
+            group = self.group(spec.rhyme, spec.partners)
+            table = {
+                p: _union(self._shape_starts(spec, shape) for shape in shapes) for p, shapes in group.items()
+            }
+            if len(self._rhyme_starts) >= MASK_CACHE // 100:
+                self._rhyme_starts.clear()
+            self._rhyme_starts[key] = table
+        return table
 
     def last_start(self, spec: LineSpec) -> int:
         """The latest syllable a line's last word may start on (-1: the line cannot end)."""
@@ -265,19 +287,58 @@ class FormRules:
     def letters_mask(self, spec: LineSpec, latest: int, prefix: str, start: int, capital: bool) -> list[int]:
         """Letters after ``prefix`` that some word fitting at syllable ``start`` goes on with: as
         a word inside the line (it leaves room for a last word) or as the line's last word."""
+        kind = 0 if prefix else 1 if capital else 2
+        inside = self._inside(spec.iambic, latest, prefix, start, kind)
         node = self._nodes.get(prefix)
         if node is None:
-            return []
-        ids = self.inner if prefix else self.opening_capital if capital else self.opening
-        which = start % 2 if spec.iambic else 2
-        allowed: list[int] = []
-        for letter, child in node.children.items():
-            if (
-                start + child.mid[which] <= latest
-                or self.end_starts(spec, prefix + letter, child) >> start & 1
-            ):
-                allowed += ids.get(letter, ())
-        return sorted(allowed)
+            return inside
+        ids = (self.inner, self.opening_capital, self.opening)[kind]
+        if spec.rhyme is not None:
+            table = self.rhyme_starts(spec)
+            ending = [
+                i
+                for letter in node.children
+                if table.get(prefix + letter, 0) >> start & 1
+                for i in ids.get(letter, ())
+            ]
+        else:
+            ending = self._ending(spec, prefix, start, kind, node)
+        return sorted(set(inside).union(ending)) if ending else inside
+
+    def _inside(self, iambic: bool, latest: int, prefix: str, start: int, kind: int) -> list[int]:
+        """Letters that go on to a word that fits inside the line: shared by every line of one
+        metre and one latest last-word start, whatever its rhyme."""
+        key = (iambic, latest, prefix, start, kind)
+        cached = self._letters.get(key)
+        if cached is None:
+            if len(self._letters) >= MASK_CACHE:
+                self._letters.clear()
+            node = self._nodes.get(prefix)
+            ids = (self.inner, self.opening_capital, self.opening)[kind]
+            which = start % 2 if iambic else 2
+            cached = []
+            if node is not None:
+                for letter, child in node.children.items():
+                    if start + child.mid[which] <= latest:
+                        cached += ids.get(letter, ())
+            self._letters[key] = cached
+        return cached
+
+    def _ending(self, spec: LineSpec, prefix: str, start: int, kind: int, node: _Node) -> list[int]:
+        key = (spec.fewest, spec.most, spec.iambic, spec.rhymable, prefix, start, kind)
+        cached = self._endings.get(key)
+        if cached is None:
+            if len(self._endings) >= MASK_CACHE:
+                self._endings.clear()
+            ids = (self.inner, self.opening_capital, self.opening)[kind]
+            cached = [
+                i
+                for letter, child in node.children.items()
+                if self.end_starts(spec, prefix + letter, child) >> start & 1
+                for i in ids.get(letter, ())
+            ]
+            self._endings[key] = cached
+        return cached
 
     def mask(self, allowed: list[int]) -> np.ndarray:
         key = tuple(allowed)
@@ -338,6 +399,7 @@ class LineConstraint:
             self.syllables,
             self.capital,
             self.titled,
+            self.repeats,
         )
         decided = self.rules.decided.get(key)
         if decided is None:
@@ -352,7 +414,7 @@ class LineConstraint:
         """(ids allowed next, whether the line can no longer keep the form)."""
         r, spec = self.rules, self.spec
         if self.chars >= MAX_LINE_CHARS:
-            return (r.stops if spec.last else r.newline), True
+            return (r.stops if spec.last else r.newline) or r.any_text, True
         if self.after_mark:
             go_on, end = self.roles
             out = (r.space if go_on else []) + (r.newline if end and not spec.last else [])
@@ -373,13 +435,20 @@ class LineConstraint:
                 marks += r.stops if spec.last else r.newline + r.mid_marks + r.stops
             out = letters + sorted(set(marks))
         if not out:  # only a user's word can lead here: end the line as it stands
-            return (r.stops if spec.last else r.newline), True
+            return (r.stops if spec.last else r.newline) or r.any_text, True
         return out, False
+
+    @property
+    def repeats(self) -> bool:
+        """The word so far is the line's previous word."""
+        return bool(self.words) and self.words[-1] == self.prefix
 
     def _roles(self) -> tuple[bool, bool]:
         """Whether the word so far, taken as whole, may go on inside the line / end it."""
         word, r, spec = self.prefix, self.rules, self.spec
         if not word or (self.known and word not in r.words and not self.seed_word):
+            return False, False
+        if self.repeats and not self.seed_word:  # "and and": a word never follows itself
             return False, False
         shape = shape_of(word)
         start = self.syllables
@@ -388,7 +457,7 @@ class LineConstraint:
         go_on = fits and start + shape[0] <= self.latest
         rhyme = pronounce(word).rhyme
         if spec.rhyme is not None:
-            ending = rhyme == spec.rhyme and (spec.partner is None or rhymes(word, spec.partner))
+            ending = rhyme == spec.rhyme and all(rhymes(word, partner) for partner in spec.partners)
         elif spec.rhymable:
             ending = rhyme in r.answerable(spec)
         else:
@@ -403,11 +472,12 @@ class LineConstraint:
         if not piece:
             return
         self.chars += len(piece)
-        if is_letter(piece) or (piece == APOSTROPHE and self.typed):
+        letter = self.rules.letter_of[token]
+        if letter is not None and (letter != APOSTROPHE or self.typed):
             if not self.typed:  # a word begins
                 self.titled = self.titled and piece.isupper()
             self.capital = False
-            self.prefix += fold(piece)
+            self.prefix += letter
             self.typed += piece
             self.known = self.known and self.prefix in self.rules._nodes
             return
@@ -429,6 +499,9 @@ class LineConstraint:
         self.capital = self.capital or piece in SENTENCE_ENDS
 
     def finished(self, produced: int, limit: int) -> bool:
+        if self.chars > MAX_LINE_CHARS + 8:  # a line that could not close (a model that barely spells)
+            self.failed = True
+            return True
         return self.done
 
     # -------------------------------------------------------------- the composer's view

@@ -17,6 +17,7 @@ from bot.core.types import Button, CommandSpec, ParamSpec, Reply
 from bot.jobs.options import OPTIONS, describe
 from bot.jobs.service import JobService
 from bot.jobs.text import job_line, job_status
+from bot.storage.models import ACTIVE_STATES
 
 CORPUS_FILE = "A UTF-8 text file to train a new model on"
 JOB_ID = ParamSpec("id", "A job number, as /jobs lists it", type="int", required=True, min_value=1)
@@ -84,7 +85,7 @@ async def show_job(jobs: JobService | None, ctx: Context, args: Args) -> Reply:
     job_id = args.integer("id")
     assert job_id is not None  # required parameter
     job = await _service(jobs).get(job_id)
-    buttons = job_buttons(job.id) if job.state in ("queued", "running") else []
+    buttons = job_buttons(job.id) if job.state in ACTIVE_STATES else []
     return Reply(job_status(job), buttons=buttons)
 
 

@@ -13,12 +13,12 @@ import hashlib
 import os
 import re
 import stat
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from artifact.corpora import CORPORA
+from artifact.files import write_atomic
 from artifact.manifest import Manifest
 from bot.core.errors import UserError
 from bot.core.text import too_big
@@ -78,10 +78,7 @@ def store_upload(path: Path, *, uploads_dir: Path, model: str, max_bytes: int) -
     payload = text.encode("utf-8")
     target = uploads_dir / hashlib.sha256(payload).hexdigest()[:16] / f"{model}.txt"
     if not target.is_file():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=target.parent, delete=False, prefix=".upload-") as fh:
-            fh.write(payload)
-        Path(fh.name).replace(target)
+        write_atomic(target, payload)
     return target
 
 

@@ -99,6 +99,8 @@ def _checked(option: Option, value: Any) -> Any:
         raise UserError(f"{option.name} must be a number.") from None
     low, high = option.min_value, option.max_value
     if (low is not None and number < low) or (high is not None and number > high):
+        if high is None:
+            raise UserError(f"{option.name} must be at least {low:g}.")
         raise UserError(f"{option.name} must be from {low:g} to {high:g}.")
     return number
 

@@ -19,7 +19,7 @@ from bot.jobs.options import training_settings
 from bot.jobs.versions import ModelVersions, served
 from bot.jobs.worker import JobWorker
 from bot.storage import Storage, jobs
-from bot.storage.models import TrainingJob, utcnow
+from bot.storage.models import ACTIVE_STATES, JobState, TrainingJob, utcnow
 
 UPLOADS_DIR = "uploads"
 LIST_SIZE = 10
@@ -87,7 +87,7 @@ class JobService:
             notify_platform=notify_platform,
             notify_chat_id=notify_chat_id,
         )
-        pending = await jobs.recent(self.storage, limit=1000, states=["queued", "running"])
+        pending = await jobs.recent(self.storage, limit=1000, states=list(ACTIVE_STATES))
         self._wake()
         return Submitted(job, sum(1 for other in pending if other.id < job.id))
 
@@ -140,8 +140,8 @@ class JobService:
         changed = await jobs.update_fields(
             self.storage,
             job_id,
-            only_from=["queued", "running"],
-            state="cancelled",
+            only_from=list(ACTIVE_STATES),
+            state=JobState.CANCELLED,
             message=f"cancelled by {by}",
             finished_at=utcnow(),
         )

@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from bot.errors import first_line
 from bot.jobs.eta import JOB_ETA
 from bot.jobs.options import describe
-from bot.storage.models import TrainingJob, utcnow
+from bot.storage.models import ACTIVE_STATES, FINAL_STATES, JobState, TrainingJob, utcnow
 
 ICONS = {
     "queued": "⏳",
@@ -18,7 +19,6 @@ ICONS = {
     "failed": "❌",
     "cancelled": "⏹",
 }
-FINAL_STATES = ("succeeded", "failed", "cancelled", "rejected")
 
 
 def duration(seconds: float) -> str:
@@ -35,11 +35,11 @@ def progress_line(
 ) -> str:
     """``⏳ Job #7 · dinos · training 40% · step 120/300 · loss 1.234 · val 1.650 · ETA 1m05s``."""
     parts = [f"{ICONS.get(state, '')} Job #{job_id} · {model}".strip()]
-    if state == "running":
+    if state == JobState.RUNNING:
         parts.append(f"training {progress:.0%}" if message == "training" else message or "running")
     else:
         parts.append(state)
-    if state in ("running", "queued") and metrics.get("total_steps"):
+    if state in ACTIVE_STATES and metrics.get("total_steps"):
         parts.append(f"step {metrics.get('step', 0)}/{metrics['total_steps']}")
         if metrics.get("loss") is not None:
             parts.append(f"loss {metrics['loss']:.3f}")
@@ -47,7 +47,7 @@ def progress_line(
             parts.append(f"val {metrics['val_loss']:.3f}")
         left = metrics.get(JOB_ETA)  # the whole job; older rows have only training's own
         left = left if left is not None or message != "training" else metrics.get("eta_s")
-        if state == "running" and left is not None:
+        if state == JobState.RUNNING and left is not None:
             parts.append(f"ETA {duration(left)}")
     return " · ".join(parts)
 
@@ -73,7 +73,7 @@ def job_status(job: TrainingJob) -> str:
     if job.state in FINAL_STATES and job.message:
         lines.append(job.message)
     version = job.metrics.get("version")
-    if version and job.state == "succeeded":
+    if version and job.state == JobState.SUCCEEDED:
         lines.append(f"Version {version}")
     elif version and job.state in FINAL_STATES:
         lines.append(f"Version {version} was not kept; the run stays in {job.metrics.get('run_dir')}")
@@ -85,7 +85,7 @@ def result_text(job: TrainingJob) -> str:
     metrics = job.metrics or {}
     version = metrics.get("version", "?")
     old_version = metrics.get("old_version")
-    served_now = {"succeeded": version}.get(job.state, old_version)
+    served_now = {JobState.SUCCEEDED.value: version}.get(job.state, old_version)
     head = {
         "succeeded": f"✅ Job #{job.id}: {job.model} now serves version {version}.",
         "rejected": f"🚫 Job #{job.id}: the new {job.model} version was not good enough; nothing changed.",
@@ -103,9 +103,9 @@ def result_text(job: TrainingJob) -> str:
     samples = metrics.get("samples") or []
     if samples:
         lines += ["Samples from the new version:", *(f"• {s}" for s in samples)]
-    if job.state == "succeeded" and old_version:
+    if job.state == JobState.SUCCEEDED and old_version:
         lines.append(f"Go back with /rollback {job.model} {old_version}")
-    elif served_now and job.state != "succeeded":
+    elif served_now and job.state != JobState.SUCCEEDED:
         lines.append(f"Still serving {job.model} {served_now}.")
     return "\n".join(lines)
 
@@ -130,5 +130,4 @@ def _clock(when: datetime) -> str:
 
 
 def _short(text: str, width: int = 120) -> str:
-    line = text.splitlines()[0] if text else ""
-    return line if len(line) <= width else line[: width - 1] + "…"
+    return first_line(text, width)

@@ -48,13 +48,13 @@ from bot.jobs.progress import MetricsTail
 from bot.jobs.text import job_line, progress_line, result_text
 from bot.jobs.versions import ModelVersions, served
 from bot.storage import Storage, jobs
-from bot.storage.models import TrainingJob, utcnow
+from bot.storage.models import JobState, TrainingJob, utcnow
 
 log = logging.getLogger(__name__)
 
 Notify = Callable[[str, Notice], Awaitable[bool]]  # CommandCore.notify
 
-CANCELLED = "cancelled"
+CANCELLED = JobState.CANCELLED
 TIME_LIMIT = "time limit"
 INTERRUPTED = "interrupted: the bot stopped while it was running"
 LOG_FILE = "job.log"
@@ -179,14 +179,15 @@ class JobWorker:
             await jobs.update_fields(
                 self.storage,
                 job.id,
-                state="failed",
+                state=JobState.FAILED,
                 message=f"no room for the run: {err}",
                 finished_at=utcnow(),
             )
             await self._announce_pending()
             return
         try:
-            earlier = await jobs.recent(self.storage, limit=20, states=["succeeded", "rejected"])
+            ended = [JobState.SUCCEEDED, JobState.REJECTED]
+            earlier = await jobs.recent(self.storage, limit=20, states=ended)
             run.after_training_estimate = eta.after_training_estimate(
                 job.model, [(j.model, j.metrics or {}) for j in earlier]
             )
@@ -198,15 +199,15 @@ class JobWorker:
             self._discard(run)
         except JobFailed as err:
             self._discard(run)
-            await self._finish(run, "failed", str(err))
+            await self._finish(run, JobState.FAILED, str(err))
         except asyncio.CancelledError:
             self._discard(run)
-            await self._finish(run, "failed", INTERRUPTED)
+            await self._finish(run, JobState.FAILED, INTERRUPTED)
             raise
         except Exception as err:
             log.exception("job %d failed unexpectedly", job.id)
             self._discard(run)
-            await self._finish(run, "failed", f"internal error: {type(err).__name__}: {err}")
+            await self._finish(run, JobState.FAILED, f"internal error: {type(err).__name__}: {err}")
         await self._announce_pending()
 
     def _prepare(self, job: TrainingJob) -> _Run:
@@ -315,7 +316,7 @@ class JobWorker:
         except EngineError as err:
             raise JobFailed(f"the new version could not be served: {err}") from None
         run.placed = None
-        await self._finish(run, "succeeded", f"Gate passed: {verdict.explanation}.")
+        await self._finish(run, JobState.SUCCEEDED, f"Gate passed: {verdict.explanation}.")
 
     async def _samples(self, model: str, version: str, manifest: Manifest) -> list[str]:
         request = GenerationRequest(model, version=version, rng_seed=SAMPLE_SEED)
@@ -370,7 +371,7 @@ class JobWorker:
 
     async def _check_still_running(self, run: _Run) -> None:
         row = await jobs.get(self.storage, run.job.id)
-        if row is None or row.state != "running":
+        if row is None or row.state != JobState.RUNNING:
             raise JobCancelled
 
     @staticmethod
@@ -412,7 +413,7 @@ class JobWorker:
             await jobs.update_fields(
                 self.storage,
                 run.job.id,
-                only_from=["running"],
+                only_from=[JobState.RUNNING],
                 progress=run.progress,
                 message=run.stage,
                 metrics=dict(run.metrics),
@@ -424,7 +425,9 @@ class JobWorker:
     async def _notice(self, run: _Run, *, force: bool = False) -> None:
         tenth = int(run.progress * NOTICE_STEPS)
         due = time.monotonic() - run.noticed_at >= self.settings.retrain_notice_every_s
-        text = progress_line(run.job.id, run.job.model, "running", run.progress, run.stage, run.metrics)
+        text = progress_line(
+            run.job.id, run.job.model, JobState.RUNNING, run.progress, run.stage, run.metrics
+        )
         if text == run.noticed_text or not (force or due or tenth > run.noticed_step):
             return
         run.noticed_at, run.noticed_step, run.noticed_text = time.monotonic(), tenth, text
@@ -441,7 +444,7 @@ class JobWorker:
         await jobs.update_fields(
             self.storage,
             run.job.id,
-            only_from=["running"],
+            only_from=[JobState.RUNNING],
             state=state,
             message=message,
             progress=run.progress,

@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 
 from bot.config import Settings
+from bot.errors import first_line
 
 TIMEOUT_S = 5.0
 WILDCARDS = ("0.0.0.0", "::", "")
@@ -41,7 +42,7 @@ def main(settings: Settings | None = None) -> int:
     try:
         settings = settings or Settings()
     except ValueError as err:
-        print(f"invalid settings: {str(err).splitlines()[0]}", file=sys.stderr)
+        print(f"invalid settings: {first_line(err)}", file=sys.stderr)
         return 2
     url = health_url(settings)
     if url is None:

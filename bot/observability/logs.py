@@ -61,7 +61,10 @@ def secrets_of(settings: Settings) -> list[str]:
     found = [v.get_secret_value() for v in values if v is not None]
     if settings.database_url:
         with contextlib.suppress(ArgumentError, ValueError):  # a malformed URL: doctor says so
-            found.append(make_url(settings.database_url).password or "")
+            url = make_url(settings.database_url)
+            found.append(str(url.password or ""))
+            query = url.query.get("password") or ()  # ?password=… as some drivers take it
+            found += [query] if isinstance(query, str) else list(query)
     return [s for s in found if s]
 
 

@@ -168,7 +168,7 @@ async def form_report(
     seeds: Sequence[str] = SEED_PHRASES,
 ) -> dict[str, Any]:
     """``count`` poems in ``form`` at the served settings (seed ``seeds[i]``, RNG seed ``i``), and
-    100 more from 100 seeds with one RNG seed for the cross-seed overlap."""
+    as many more (at most 100) from as many seeds with one RNG seed for the cross-seed overlap."""
     requests = [
         GenerationRequest(model, seeds[i % len(seeds)], rng_seed=i, form=form.name) for i in range(count)
     ]
@@ -176,8 +176,9 @@ async def form_report(
     figures = measure(form, [r.text for r in results], dictionary).report()
     copies = CopyFinder(corpus_text).copied_share(Sample(r.text, len(r.seed_text)) for r in results)
     figures["chars in 40+ char copies of the corpus"] = percent(copies)
+    phrases = SEED_PHRASES[: max(2, min(len(SEED_PHRASES), count))]
     same_luck = await asyncio.gather(
-        *(generator.generate(GenerationRequest(model, s, rng_seed=1, form=form.name)) for s in SEED_PHRASES)
+        *(generator.generate(GenerationRequest(model, s, rng_seed=1, form=form.name)) for s in phrases)
     )
     figures["cross-seed pairs sharing 40+ chars (one RNG seed)"] = percent(
         overlapping_pairs([r.continuation for r in same_luck])

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select, update
 
-from bot.storage.models import JOB_STATES, TrainingJob, storable_id, utcnow
+from bot.storage.models import ACTIVE_STATES, JOB_STATES, JobState, TrainingJob, storable_id, utcnow
 from bot.storage.store import Storage
 
 
@@ -26,7 +26,7 @@ async def create(
         model=model,
         requested_by=requested_by,
         params=params,
-        state="queued",
+        state=JobState.QUEUED,
         progress=0.0,
         message="",
         metrics={},
@@ -85,7 +85,7 @@ async def claim_next(
     """
     stmt = (
         select(TrainingJob)
-        .where(TrainingJob.state == "queued")
+        .where(TrainingJob.state == JobState.QUEUED)
         .order_by(TrainingJob.id)
         .limit(1)
         .with_for_update(skip_locked=True)
@@ -95,7 +95,7 @@ async def claim_next(
         if job is None:
             return None
         now = utcnow()
-        job.state, job.started_at, job.message, job.updated_at = "running", now, message, now
+        job.state, job.started_at, job.message, job.updated_at = JobState.RUNNING, now, message, now
         job.worker_id, job.heartbeat_at = worker_id, now
     return job
 
@@ -113,7 +113,7 @@ async def fail_abandoned(
     now = utcnow()
     stmt = (
         update(TrainingJob)
-        .where(TrainingJob.state == "running")
+        .where(TrainingJob.state == JobState.RUNNING)
         .where(
             or_(
                 TrainingJob.worker_id == worker_id,
@@ -122,7 +122,7 @@ async def fail_abandoned(
                 TrainingJob.heartbeat_at < stale_before,
             )
         )
-        .values(state="failed", message=message, finished_at=now, updated_at=now)
+        .values(state=JobState.FAILED, message=message, finished_at=now, updated_at=now)
         .returning(TrainingJob.id)
     )
     async with storage.atomic() as conn:
@@ -135,7 +135,7 @@ async def unannounced(storage: Storage, *, limit: int = 20) -> list[TrainingJob]
     stmt = (
         select(TrainingJob)
         .where(TrainingJob.finished_at.is_not(None), TrainingJob.announced_at.is_(None))
-        .where(TrainingJob.state.not_in(("queued", "running")))
+        .where(TrainingJob.state.not_in(ACTIVE_STATES))
         .order_by(TrainingJob.id)
         .limit(limit)
     )

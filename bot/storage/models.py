@@ -8,6 +8,7 @@ seed). Deleting a user cascades to everything that is theirs, so ``/forget`` is 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -154,6 +155,22 @@ class ChatRule(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class JobState(StrEnum):
+    """Where a training job is; stored as its value. Those in ``FINAL_STATES`` never change again."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"  # the gate passed: the new version serves
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"  # trained, but the gate kept the served version
+
+
+JOB_STATES = tuple(s.value for s in JobState)
+ACTIVE_STATES = (JobState.QUEUED, JobState.RUNNING)
+FINAL_STATES = (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED, JobState.REJECTED)
+
+
 class TrainingJob(Base):
     __tablename__ = "training_jobs"
     __table_args__ = (Index("ix_training_jobs_state", "state"),)
@@ -162,7 +179,7 @@ class TrainingJob(Base):
     model: Mapped[str] = mapped_column(String(64))
     requested_by: Mapped[str | None] = mapped_column(String(96), default=None)  # user key or "cli"
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    state: Mapped[str] = mapped_column(String(16), default="queued")
+    state: Mapped[str] = mapped_column(String(16), default=JobState.QUEUED.value)
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     message: Mapped[str] = mapped_column(Text, default="")
     metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -176,6 +193,3 @@ class TrainingJob(Base):
     heartbeat_at: Mapped[datetime | None] = mapped_column(default=None)  # touched while it runs
     # when its end was told to whoever asked for it; NULL while a finished job's news is still owed
     announced_at: Mapped[datetime | None] = mapped_column(default=None)
-
-
-JOB_STATES = ("queued", "running", "succeeded", "failed", "cancelled", "rejected")

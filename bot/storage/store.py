@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.errors import first_line
 from bot.storage import migrate
 from bot.storage.database import (
     Synchronous,
@@ -65,7 +66,7 @@ class Storage:
                 await migrate.upgrade(engine)
         except Exception as err:
             await engine.dispose()
-            first = (str(err).splitlines() or [type(err).__name__])[0]
+            first = first_line(err, 1000)
             raise StorageError(
                 f"the database {masked_url(url)} cannot be opened: {without_password(first, url)}"
             ) from err

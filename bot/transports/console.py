@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import os
 import sys
 import threading
 from collections.abc import Iterator
@@ -52,6 +53,7 @@ class ConsoleTransport:
         self.stdout = stdout or sys.stdout
         self.user_key = f"{PLATFORM}:{USER_ID}"
         self._user_name = _login_name()
+        self._locale = console_locale(settings)
         self._task: asyncio.Task[None] | None = None
         if admin:
             core.set_admin(self.user_key, True)
@@ -146,7 +148,9 @@ class ConsoleTransport:
             self._switch_admin(args.strip().lower())
             return True
         # The console's one user owns its one chat, so /chat is theirs to set.
-        invocation = Invocation(PLATFORM, USER_ID, self._user_name, USER_ID, command, args, chat_admin=True)
+        invocation = Invocation(
+            PLATFORM, USER_ID, self._user_name, USER_ID, command, args, chat_admin=True, locale=self._locale
+        )
         self._print(render(await self.core.handle(invocation)) + "\n")
         return True
 
@@ -188,6 +192,13 @@ def undecodable(err: UnicodeDecodeError) -> str:
         f"That line is not {err.encoding.upper().replace('_', '-')} text "
         f"(byte {err.start} cannot be decoded), so it was skipped."
     )
+
+
+def console_locale(settings: Settings) -> str:
+    """``BARDLING_LOCALE``, else the terminal's language as gettext reads it (``LC_ALL``,
+    ``LC_MESSAGES``, ``LANG``, e.g. ``zh_CN.UTF-8``)."""
+    names = ("LC_ALL", "LC_MESSAGES", "LANG")
+    return settings.locale or next((value for name in names if (value := os.environ.get(name))), "")
 
 
 def _login_name() -> str:

@@ -21,10 +21,11 @@ from discord import app_commands
 from discord.utils import MISSING, escape_markdown
 
 from bot.core.core import INTERNAL_ERROR, CommandCore
+from bot.core.i18n import translator
 from bot.core.types import CommandSpec, Invocation, Notice, Reply
 from bot.transports.buttons import is_brief
 from bot.transports.discord_buttons import action_button_type, button_view
-from bot.transports.discord_commands import build_command
+from bot.transports.discord_commands import SpecTranslator, build_command
 from bot.transports.sent_notices import SentNotices
 from bot.transports.text_split import DISCORD_LIMIT, message_parts
 from bot.transports.uploads import UploadError, takes_file, uploaded
@@ -81,6 +82,8 @@ class DiscordTransport:
         self._max_upload = settings.retrain_max_upload_bytes
         self._sync_guilds = [discord.Object(id=guild) for guild in settings.discord_sync_guilds]
         self._notices = SentNotices(path=settings.data_dir / "sent_notices_discord.json")
+        # The bot never joins voice: discord.py's warnings about missing voice libraries are noise.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         options: dict[str, Any] = {"intents": intents(), "allowed_mentions": discord.AllowedMentions.none()}
         if settings.discord_shard_count:
             options.update(shard_count=settings.discord_shard_count, shard_ids=settings.discord_shard_ids)
@@ -115,6 +118,7 @@ class DiscordTransport:
             await self._client.login(self._token.get_secret_value())
         except discord.LoginFailure:
             raise DiscordStartError("Discord rejected the bot token (BARDLING_DISCORD_TOKEN)") from None
+        await self._tree.set_translator(SpecTranslator())
         await self._sync_commands()
         self._core.register_notifier(PLATFORM, self)
         connected = asyncio.ensure_future(self._client.wait_for("connect"))
@@ -175,6 +179,7 @@ class DiscordTransport:
             args=args,
             options=options,  # typed by Discord: handed over as they are, never re-parsed from text
             chat_admin=_manages_server(interaction),
+            locale=interaction.locale.value,  # the user's Discord language, e.g. "zh-CN"
         )
         found = self._core.registry.get(command)
         personal = found is not None and found.spec.private and interaction.guild_id is not None
@@ -265,8 +270,9 @@ def _manages_server(interaction: discord.Interaction) -> bool:
 
 async def _apologise(interaction: discord.Interaction) -> None:
     """Tell the user, privately, that their command failed on our side (if Discord still lets us)."""
+    text = translator(interaction.locale.value)(INTERNAL_ERROR)
     with contextlib.suppress(discord.HTTPException):
         if interaction.response.is_done():
-            await interaction.followup.send(INTERNAL_ERROR, ephemeral=True)
+            await interaction.followup.send(text, ephemeral=True)
         else:
-            await interaction.response.send_message(INTERNAL_ERROR, ephemeral=True)
+            await interaction.response.send_message(text, ephemeral=True)

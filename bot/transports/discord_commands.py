@@ -5,7 +5,8 @@ callback whose signature is made from the spec: typed, range-checked options (ke
 required and optional ones may come in any order), described and given choices through
 discord.py's public decorators, with model-name autocomplete where the spec asks for it, and an
 optional ``file`` attachment option for a command that takes a file (``CommandSpec.file``). The
-callback hands the typed values on as they are; they are never turned back into text.
+callback hands the typed values on as they are; they are never turned back into text. Descriptions
+go out in English with their translations (``SpecTranslator``: Discord shows each user theirs).
 """
 
 from __future__ import annotations
@@ -17,12 +18,20 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.core.i18n import ENGLISH, language, translator
 from bot.core.types import CommandSpec, ParamSpec
 
 DESCRIPTION_LIMIT = 100  # Discord's limit for command and option descriptions
 CHOICES_LIMIT = 25  # Discord shows at most 25 autocomplete choices
 
 FILE_OPTION = "file"  # the attachment option of a command that takes a file
+SOURCE = "source"  # a description's locale_str extra: the spec's own text, the catalogue's key
+TRANSLATED = frozenset(
+    {
+        app_commands.TranslationContextLocation.command_description,
+        app_commands.TranslationContextLocation.parameter_description,
+    }
+)
 
 OnCommand = Callable[
     [discord.Interaction, CommandSpec, dict[str, Any], discord.Attachment | None], Awaitable[None]
@@ -46,6 +55,29 @@ def _annotation(param: ParamSpec) -> Any:
 def _describe(text: str, fallback: str) -> str:
     text = " ".join(text.split()) or fallback
     return text if len(text) <= DESCRIPTION_LIMIT else text[: DESCRIPTION_LIMIT - 1] + "…"
+
+
+def _described(text: str, fallback: str) -> app_commands.locale_str:
+    """The English description Discord gets, carrying the spec's text for ``SpecTranslator``."""
+    return app_commands.locale_str(_describe(text, fallback), **{SOURCE: text})
+
+
+class SpecTranslator(app_commands.Translator):
+    """Command and option descriptions in the languages of the catalogue (Discord's ``zh-CN``, and
+    ``zh-TW`` too: Simplified Chinese); names stay as they are, so commands read the same everywhere."""
+
+    async def translate(
+        self,
+        string: app_commands.locale_str,
+        locale: discord.Locale,
+        context: app_commands.TranslationContextTypes,
+    ) -> str | None:
+        lang = language(locale.value)
+        if context.location not in TRANSLATED or lang == ENGLISH:
+            return None
+        source = string.extras.get(SOURCE, string.message)
+        text = translator(lang)(source)
+        return _describe(text, string.message) if text != source else None
 
 
 def _model_completer(model_names: ModelNames, kinds: tuple[str, ...]) -> Callable[..., Any]:
@@ -80,17 +112,17 @@ def build_command(spec: CommandSpec, on_command: OnCommand, model_names: ModelNa
         )
         for p in spec.params
     ]
-    descriptions = {p.name: _describe(p.description, p.name) for p in spec.params}
+    descriptions = {p.name: _described(p.description, p.name) for p in spec.params}
     if spec.file:
         parameters.append(
             inspect.Parameter(
                 FILE_OPTION, inspect.Parameter.KEYWORD_ONLY, annotation=discord.Attachment, default=None
             )
         )
-        descriptions[FILE_OPTION] = _describe(spec.file, FILE_OPTION)
+        descriptions[FILE_OPTION] = _described(spec.file, FILE_OPTION)
     callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     command: app_commands.Command = app_commands.Command(
-        name=spec.name, description=_describe(spec.description, spec.name), callback=callback
+        name=spec.name, description=_described(spec.description, spec.name), callback=callback
     )
     app_commands.describe(**descriptions)(command)
     choices = {

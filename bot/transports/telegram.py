@@ -46,6 +46,7 @@ from telegram.ext import (
 
 from bot.core.args import split_command
 from bot.core.core import INTERNAL_ERROR, CommandCore
+from bot.core.i18n import ENGLISH, LANGUAGES, N_, Translator, translator
 from bot.core.types import Button, CommandSpec, Invocation, Notice, Reply
 from bot.transports.buttons import decode_button, encode_button, is_brief
 from bot.transports.sent_notices import SentNotices
@@ -69,6 +70,7 @@ DESCRIPTION_LIMIT = BotCommandLimit.MAX_DESCRIPTION
 CHAT_ADMINS_TTL_S = 60.0  # a group's administrators, asked at most this often per group
 KEYBOARD_ROW = 4  # buttons a row; a settings menu's choices wrap
 DEEP_LINK_COMMAND = "start"  # what a t.me/<bot>?start=<payload> link sends, payload as its argument
+STALE_BUTTON = N_("This button no longer works.")
 
 
 class TelegramStartError(RuntimeError):
@@ -175,17 +177,25 @@ class TelegramTransport:
         await self._app.shutdown()
 
     async def _publish_commands(self) -> None:
-        """The command menu: everyone's commands, plus admin commands in each admin's own chat."""
-        await self.bot.set_my_commands(_bot_commands(self._core.commands()), scope=BotCommandScopeDefault())
-        admin_commands = _bot_commands(self._core.commands(admin=True))
-        for admin in self._settings.admins:
-            platform, _, user_id = admin.partition(":")
-            if platform != PLATFORM or not user_id.lstrip("-").isdigit():
-                continue
-            try:
-                await self.bot.set_my_commands(admin_commands, scope=BotCommandScopeChat(int(user_id)))
-            except TelegramError as err:  # e.g. the admin has not opened a chat with the bot yet
-                log.warning("could not set the admin command menu for %s: %s", admin, err)
+        """The command menu: everyone's commands, plus admin commands in each admin's own chat; in
+        English for all, and once more per translated language for users whose app speaks it."""
+        for lang in LANGUAGES:
+            code = None if lang == ENGLISH else lang  # Telegram's language_code: ISO 639-1, e.g. "zh"
+            t = translator(lang)
+            await self.bot.set_my_commands(
+                _bot_commands(self._core.commands(), t), scope=BotCommandScopeDefault(), language_code=code
+            )
+            admin_commands = _bot_commands(self._core.commands(admin=True), t)
+            for admin in self._settings.admins:
+                platform, _, user_id = admin.partition(":")
+                if platform != PLATFORM or not user_id.lstrip("-").isdigit():
+                    continue
+                try:
+                    await self.bot.set_my_commands(
+                        admin_commands, scope=BotCommandScopeChat(int(user_id)), language_code=code
+                    )
+                except TelegramError as err:  # e.g. the admin has not opened a chat with the bot yet
+                    log.warning("could not set the admin command menu for %s: %s", admin, err)
 
     # ------------------------------------------------------------------ updates
     async def _on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -218,20 +228,22 @@ class TelegramTransport:
             return
         decoded = decode_button(query.data or "")
         if decoded is None:
-            await query.answer("This button no longer works.")
+            await query.answer(translator(query.from_user.language_code)(STALE_BUTTON))
             return
         command, arg = decoded
         if query.inline_message_id is not None:  # a message posted through inline mode
             await self._inline.on_press(query, command, arg, self._send)
             return
         chat_id = query.message.chat.id if query.message is not None else query.from_user.id
-        admin = query.message is None or await self._is_chat_admin(query.message.chat, query.from_user)
-        invocation = self._invocation(query.from_user, chat_id, command, arg, chat_admin=admin)
         found = self._core.registry.get(command)
-        if found is not None and found.generates:
+        generates = found is not None and found.generates
+        if generates:
             # Answered at once: Telegram's deadline for a press is shorter than a busy generation.
             with contextlib.suppress(TelegramError):
                 await query.answer()
+        admin = query.message is None or await self._is_chat_admin(query.message.chat, query.from_user)
+        invocation = self._invocation(query.from_user, chat_id, command, arg, chat_admin=admin)
+        if generates:
             async with self._typing(chat_id, at_once=True):
                 reply = await self._core.handle(invocation)
             await self._send(chat_id, reply)
@@ -250,8 +262,10 @@ class TelegramTransport:
         else:
             log.error("error while handling a Telegram update", exc_info=context.error)
         if isinstance(update, Update) and update.effective_chat is not None:
+            user = update.effective_user
             with contextlib.suppress(TelegramError):
-                await self.bot.send_message(update.effective_chat.id, INTERNAL_ERROR)
+                text = translator(user.language_code if user else None)(INTERNAL_ERROR)
+                await self.bot.send_message(update.effective_chat.id, text)
 
     @staticmethod
     def _invocation(
@@ -272,6 +286,7 @@ class TelegramTransport:
             args=args,
             attachment=attachment,
             chat_admin=chat_admin,
+            locale=user.language_code or "",
         )
 
     async def _is_chat_admin(self, chat: Chat, user: User, sender_chat: Chat | None = None) -> bool:
@@ -391,5 +406,5 @@ def _keyboard(buttons: list[Button]) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup([keys[i : i + KEYBOARD_ROW] for i in range(0, len(keys), KEYBOARD_ROW)])
 
 
-def _bot_commands(specs: list[CommandSpec]) -> list[BotCommand]:
-    return [BotCommand(spec.name, spec.description[:DESCRIPTION_LIMIT] or spec.name) for spec in specs]
+def _bot_commands(specs: list[CommandSpec], t: Translator) -> list[BotCommand]:
+    return [BotCommand(spec.name, t(spec.description)[:DESCRIPTION_LIMIT] or spec.name) for spec in specs]

@@ -38,6 +38,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.core.core import CommandCore
+from bot.core.i18n import N_, translator
 from bot.core.types import Button, Invocation, Reply
 from bot.transports.buttons import is_brief
 from bot.transports.telegram_text import defuse
@@ -52,13 +53,13 @@ SETTLE_S = 0.6  # a query newer than this from the same user supersedes it
 CACHE_S = 30  # answers reused for the same user and text, here and in Telegram's own cache
 CACHE_MAX = 2_000
 NAMES_WORDS = ("dino", "dinos", "dinoname")  # ``@bot dino Tyr`` → /dinoname Tyr
-HINT = "Type opening words for a poem, or dino for names"
+HINT = N_("Type opening words for a poem, or dino for names")
 START_PARAMETER = "inline"  # the button under the results opens a private chat with /start inline
 TITLE_CHARS = 64
 DESCRIPTION_CHARS = 120
 BUTTON_CHARS = 64  # what a client shows of the button over the results
 TOAST_LIMIT = CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH
-CARD_UNDELIVERED = "Open a private chat with me (press Start) to receive cards."
+CARD_UNDELIVERED = N_("Open a private chat with me (press Start) to receive cards.")
 
 Keyboard = Callable[[list[Button]], InlineKeyboardMarkup | None]
 SendPrivately = Callable[[int, Reply], Awaitable[object]]
@@ -96,7 +97,7 @@ class InlineMode:
             return
         asked = inline_command(query.query)
         if asked is None:
-            await _answer(query, _Answer([], HINT))
+            await _answer(query, _Answer([], translator(query.from_user.language_code)(HINT)))
             return
         self._latest[query.from_user.id] = query.id
         await asyncio.sleep(SETTLE_S)
@@ -158,7 +159,7 @@ class InlineMode:
             await send_privately(query.from_user.id, reply)
         except TelegramError as err:  # the user never started a private chat with the bot
             log.info("could not send an inline press's answer privately: %s", err)
-            await _toast(query, CARD_UNDELIVERED, alert=True)
+            await _toast(query, translator(query.from_user.language_code)(CARD_UNDELIVERED), alert=True)
             return
         await _toast(query, "")
 
@@ -171,6 +172,7 @@ def _invocation(user: User, command: str, args: str) -> Invocation:
         chat_id=INLINE_CHAT,
         command=command,
         args=args,
+        locale=user.language_code or "",
     )
 
 

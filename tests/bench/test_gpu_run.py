@@ -63,6 +63,7 @@ def _run_module() -> ModuleType:
     spec = importlib.util.spec_from_file_location("gpu_run", ROOT / "bench" / "gpu" / "run.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(spec.name, module)  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 

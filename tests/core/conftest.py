@@ -22,11 +22,14 @@ def say(bot_app: Bardling) -> Say:
         chat: str | None = None,
         platform: str = "telegram",
         chat_admin: bool = False,
+        locale: str = "",
     ) -> Reply:
         parsed = split_command(line)
         assert parsed is not None, line
         command, args = parsed
-        inv = Invocation(platform, user, f"user {user}", chat or user, command, args, chat_admin=chat_admin)
+        inv = Invocation(
+            platform, user, f"user {user}", chat or user, command, args, chat_admin=chat_admin, locale=locale
+        )
         return await bot_app.core.handle(inv)
 
     return send

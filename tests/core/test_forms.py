@@ -53,7 +53,7 @@ async def test_a_form_is_chosen_by_name_and_kept_by_again(app: Bardling) -> None
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ("O rose form:ode", "Unknown form “ode”"),
+        ("O rose form:ode", "form must be one of sonnet, quatrain"),
         ("春风 form:sonnet", "tang cannot write a sonnet"),
         ("An old silent pond, a frog jumps in form:haiku", "at most 5 syllables"),
     ],

@@ -19,6 +19,7 @@ from bot.engine import Engine
 from bot.engine.api import EngineError, GenerationRequest, SamplingParams
 from bot.engine.session import open_step_session
 from tests.support.tiny_models import make_tiny_model
+from training.evaluate_onnx import OnnxBackend
 
 DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.gpu)]
 MODEL = "wide"
@@ -88,9 +89,7 @@ async def test_cuda_graphs_on_and_off_give_the_same_texts(bundled: Path, device:
 
 
 @pytest.mark.parametrize("device", DEVICES)
-def test_doctor_reports_the_provider_that_runs_each_model(
-    bundled: Path, tmp_path: Path, device: str
-) -> None:
+def test_doctor_reports_the_provider_that_runs_each_model(bundled: Path, tmp_path: Path, device: str) -> None:
     env = {
         "BARDLING_DATA_DIR": str(tmp_path / "data"),
         "BARDLING_BUNDLED_MODELS_DIR": str(bundled),
@@ -100,7 +99,20 @@ def test_doctor_reports_the_provider_that_runs_each_model(
         "BARDLING_DATABASE_URL": None,
     }
     result = CliRunner().invoke(app, ["doctor"], env=env)
-    lines = {row[6:].split("  ")[0].strip(): row for row in result.output.splitlines() if row[:4] in ("ok  ", "warn", "FAIL")}
+    lines = {
+        row[6:].split("  ")[0].strip(): row
+        for row in result.output.splitlines()
+        if row[:4] in ("ok  ", "warn", "FAIL")
+    }
     assert f"on {device}" in lines[f"model {MODEL}"], result.output
     if device == "cuda":
         assert lines["gpu"].startswith("ok") and f"serves {MODEL}" in lines["gpu"], result.output
+
+
+def test_scoring_on_cuda_fails_rather_than_falling_back_to_the_cpu(tmp_path: Path) -> None:
+    """``bardling evaluate --device cuda`` must not report a CPU run as a GPU one."""
+    model = make_tiny_model(tmp_path / MODEL, name=MODEL)
+    if cuda_problem(model) is None:
+        pytest.skip("CUDA works here")
+    with pytest.raises(ValueError, match="cannot use CUDA"):
+        OnnxBackend(model / "model.onnx", Manifest.read(model).onnx.state, device="cuda")

@@ -106,6 +106,7 @@ async def test_an_out_of_vocabulary_seed_character_counts_toward_its_clause(engi
         request = GenerationRequest("tang", "夜雨剪春韭", rng_seed=rng_seed)
         result = await engine.generate(request)
         assert result.continuation.startswith("，")
+        assert result.text == "夜雨剪春韭" + result.continuation  # printed as typed, not as <unk>
         assert scan(poem_of(request, result.continuation), PROSODY, skip=5) is not None
 
 

@@ -178,9 +178,11 @@ class FakeDiscord(FakeServer[Call]):
         *,
         guild_id: int | None = None,
         channel_id: int | None = None,
+        user_locale: str = "en-US",
         **options: Any,
     ) -> Interaction:
-        """A user runs ``/name`` with ``options``, typed as the synced command declares them.
+        """A user runs ``/name`` with ``options``, typed as the synced command declares them, from a
+        Discord client set to ``user_locale`` (the interaction's ``locale``).
 
         An attachment option takes ``(file_name, content)``; the bot downloads it from this server.
         """
@@ -189,7 +191,7 @@ class FakeDiscord(FakeServer[Call]):
         uploads = {o["value"]: options[o["name"]] for o in data["options"] if o["type"] == ATTACHMENT_OPTION}
         if uploads:
             data["resolved"] = {"attachments": {aid: self._attachment(aid, *f) for aid, f in uploads.items()}}
-        return self._interact(2, data, user_id, guild_id, channel_id)
+        return self._interact(2, data, user_id, guild_id, channel_id, locale=user_locale)
 
     def autocomplete(
         self, user_id: int, name: str, focused: str, *, guild_id: int | None = None, **options: Any
@@ -543,6 +545,7 @@ class FakeDiscord(FakeServer[Call]):
         channel_id: int | None,
         *,
         message: dict[str, Any] | None = None,
+        locale: str = "en-US",
     ) -> Interaction:
         channel_id = channel_id or (guild_id + 1 if guild_id else user_id + 7)
         inter = Interaction(
@@ -562,7 +565,7 @@ class FakeDiscord(FakeServer[Call]):
             "version": 1,
             "data": data,
             "channel_id": str(channel_id),
-            "locale": "en-US",
+            "locale": locale,
             "app_permissions": "2147483647",
             "entitlements": [],
             "attachment_size_limit": 8 * 1024 * 1024,

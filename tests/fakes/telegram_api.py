@@ -125,14 +125,22 @@ class FakeTelegram(FakeServer[Call]):
         return f"http://127.0.0.1:{self.port}/bot"
 
     # ------------------------------------------------------------------ what users do
-    def user(self, user_id: int, name: str | None = None) -> dict[str, Any]:
-        return {"id": user_id, "is_bot": False, "first_name": name or f"User{user_id}"}
+    def user(self, user_id: int, name: str | None = None, language: str | None = None) -> dict[str, Any]:
+        user = {"id": user_id, "is_bot": False, "first_name": name or f"User{user_id}"}
+        return user if language is None else {**user, "language_code": language}
 
     def send_text(
-        self, user_id: int, text: str, *, chat_id: int | None = None, name: str | None = None
+        self,
+        user_id: int,
+        text: str,
+        *,
+        chat_id: int | None = None,
+        name: str | None = None,
+        language: str | None = None,
     ) -> dict[str, Any]:
-        """A user writes ``text`` (commands get their ``bot_command`` entity); returns the message."""
-        message = self._user_message(user_id, chat_id, name)
+        """A user writes ``text`` (commands get their ``bot_command`` entity), from an app set to
+        ``language`` (Telegram's ``language_code``, e.g. ``zh-hans``) if given; returns the message."""
+        message = self._user_message(user_id, chat_id, name, language)
         message["text"] = text
         if entities := self._command_entities(text):
             message["entities"] = entities
@@ -227,9 +235,11 @@ class FakeTelegram(FakeServer[Call]):
         return self.sent(chat_id, method)
 
     # ------------------------------------------------------------------ internals
-    def _user_message(self, user_id: int, chat_id: int | None, name: str | None) -> dict[str, Any]:
+    def _user_message(
+        self, user_id: int, chat_id: int | None, name: str | None, language: str | None = None
+    ) -> dict[str, Any]:
         chat = chat_id if chat_id is not None else user_id
-        sender = self.user(user_id, name)
+        sender = self.user(user_id, name, language)
         chat_obj: dict[str, Any] = (
             {"id": chat, "type": "private", "first_name": sender["first_name"]}
             if chat > 0

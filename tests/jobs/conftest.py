@@ -17,8 +17,7 @@ from bot.app import Bardling
 from bot.config import Settings
 from bot.core.args import split_command
 from bot.core.types import Invocation, Notice, Reply
-from bot.jobs.text import FINAL_STATES
-from bot.storage.models import TrainingJob
+from bot.storage.models import FINAL_STATES, TrainingJob
 from tests.support.tiny_models import make_tiny_models_dir
 
 FAKE_TRAINER = Path(__file__).with_name("fake_trainer.py")

@@ -12,7 +12,7 @@ from tests.jobs.conftest import OpenBot
 def raise_served_loss(bundled: Path, model: str, loss: float) -> None:
     path = bundled / model / MANIFEST_FILE
     document = json.loads(path.read_text("utf-8"))
-    document.pop("content_sha256")  # as a manifest from before checksums, which still loads
+    document.pop("content_sha256", None)  # as a manifest from before checksums, which still loads
     document["metrics"]["val_loss"] = loss
     path.write_text(json.dumps(document), "utf-8")
 

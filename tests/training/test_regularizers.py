@@ -35,7 +35,8 @@ def test_weight_drop_and_embedding_dropout_act_in_training_only() -> None:
     dropped, _ = regular(tokens, state)
     assert not torch.allclose(dropped, expected)
     dropped.square().sum().backward()
-    assert regular.rnn.weight_hh_l1.grad is not None and regular.rnn.weight_hh_l1.grad.abs().sum() > 0
+    recurrent = regular.rnn.get_parameter("weight_hh_l1")
+    assert recurrent.grad is not None and recurrent.grad.abs().sum() > 0
     assert regular.embed.weight.grad is not None
 
 

@@ -51,7 +51,7 @@ def test_the_database_password_is_masked_in_messages_and_tracebacks(
 ) -> None:
     from urllib.parse import quote
 
-    url = f"postgresql+asyncpg://bard:{quote(PASSWORD, safe='')}@db/bardling"
+    url = f"postgresql+asyncpg://bard:{quote(PASSWORD, safe='')}@db/bardling?password=query-secret"
     settings = make_settings(database_url=url, discord_token="discord-token-value")
     configure_logging("INFO", fmt, secrets_of(settings))  # type: ignore[arg-type]
     log = logging.getLogger("some.driver")
@@ -62,5 +62,5 @@ def test_the_database_password_is_masked_in_messages_and_tracebacks(
         log.exception("failed")
     err = capsys.readouterr().err
     assert "connecting to" in err and "ConnectionError" in err
-    for leaked in ("pa@ss", "pa%40ss", "w/rd", "discord-token-value"):
+    for leaked in ("pa@ss", "pa%40ss", "w/rd", "discord-token-value", "query-secret"):
         assert leaked not in err

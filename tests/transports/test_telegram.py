@@ -41,7 +41,8 @@ async def test_poem_is_plain_text_with_save_and_again_buttons(
     async with telegram_bot(settings()):
         telegram_api.send_text(USER, "/poem Forsooth <b>this</b> *maketh* @everyone")
         (call,) = await telegram_api.wait_sent(USER)
-    assert call.text.startswith("Forsooth bthisb maketh everyone")  # the tiny model lacks < > * @
+    # the seed as typed (no parse mode to inject into), its mention defused: a look-alike ＠, no ping
+    assert call.text.startswith("Forsooth <b>this</b> *maketh* \uff20everyone")
     assert "< > / * @" in call.text  # the core names them; sent as typed, no parse mode to inject into
     assert "parse_mode" not in call.params
     labels = [label for label, _ in call.buttons()]

@@ -15,6 +15,7 @@ from bot.core.chat_policy import ALWAYS_OPEN, CHAT_COMMAND, MAX_COOLDOWN_S
 from bot.core.commands.menus import choice, spoken
 from bot.core.context import Context
 from bot.core.errors import UserError
+from bot.core.i18n import N_, _
 from bot.core.registry import Command, Registry
 from bot.core.types import Button, CommandSpec, ParamSpec, Reply
 from bot.storage import chat_rules
@@ -26,7 +27,7 @@ OPTIONS = (
     ParamSpec("who", "Who may use Bardling here: everyone or admins", choices=("everyone", "admins")),
     ParamSpec(
         "cooldown",
-        f"Seconds between generations here, whoever asks, 0–{MAX_COOLDOWN_S} (0: none)",
+        N_("Seconds between generations here, whoever asks, 0–{high} (0: none)", high=MAX_COOLDOWN_S),
         "int",
         min_value=0,
         max_value=MAX_COOLDOWN_S,
@@ -37,7 +38,7 @@ OPTIONS = (
 WHO = {"everyone": False, "admins": True}
 COOLDOWNS = (0, 10, 30, 60, 300)
 MAX_BUTTONS = 20  # Discord takes 25 in a message; room for what the menu adds
-NOT_ADMIN = "Only this chat's admins can change that."
+NOT_ADMIN = N_("Only this chat's admins can change that.")
 
 
 async def chat(ctx: Context, args: Args) -> Reply:
@@ -50,18 +51,19 @@ async def chat(ctx: Context, args: Args) -> Reply:
         return _menu(asked, await chat_rules.get(ctx.storage, ctx.chat_key))
     if asked and not reset:
         if value is None:
-            raise UserError(f"Give {asked} a value: /chat {asked} <value>")
+            raise UserError(_("Give {name} a value: /chat {name} <value>", name=asked))
         chosen[asked] = value
     if not chosen and not reset:
         return _show(await chat_rules.get(ctx.storage, ctx.chat_key))
     if not ctx.is_chat_admin:
-        raise UserError(NOT_ADMIN)
+        raise UserError(_(NOT_ADMIN))
     if reset:
-        return _show(await chat_rules.change(ctx.storage, ctx.chat_key, lambda _: chat_rules.NONE), "Reset.")
+        cleared = await chat_rules.change(ctx.storage, ctx.chat_key, lambda old: chat_rules.NONE)
+        return _show(cleared, _("Reset."))
     off, on = _commands(ctx, chosen.get("disable")), _commands(ctx, chosen.get("enable"))
     who = str(chosen.get("who", "")).strip().lower()
     if who and who not in WHO:
-        raise UserError("who is everyone or admins: /chat who admins")
+        raise UserError(_("who is everyone or admins: /chat who admins"))
 
     def edit(old: Rules) -> Rules:
         return Rules(
@@ -72,8 +74,8 @@ async def chat(ctx: Context, args: Args) -> Reply:
 
     rules = await chat_rules.change(ctx.storage, ctx.chat_key, edit)
     if set(chosen) <= {"disable", "enable"}:
-        return _commands_menu(ctx, rules, "Saved.")
-    return _show(rules, "Saved.")
+        return _commands_menu(ctx, rules, _("Saved."))
+    return _show(rules, _("Saved."))
 
 
 def _commands(ctx: Context, text: Any) -> frozenset[str]:
@@ -82,34 +84,38 @@ def _commands(ctx: Context, text: Any) -> frozenset[str]:
     for word in str(text or "").replace(",", " ").split():
         command = ctx.core.registry.get(word.lstrip("/").lower())
         if command is None:
-            raise UserError(f"Unknown command /{word.lstrip('/')[:32]} — try /help")
+            raise UserError(_("Unknown command /{name} — try /help", name=word.lstrip("/")[:32]))
         if command.name in ALWAYS_OPEN:
-            raise UserError(f"/{command.name} stays on everywhere.")
+            raise UserError(_("/{command} stays on everywhere.", command=command.name))
         names.add(command.name)
     return frozenset(names)
 
 
 def _show(rules: Rules, note: str = "") -> Reply:
-    off = ", ".join(f"/{name}" for name in sorted(rules.disabled)) or "nothing"
-    cooldown = f"{rules.cooldown_s} s between generations" if rules.cooldown_s else "none"
+    off = ", ".join(f"/{name}" for name in sorted(rules.disabled)) or _("nothing")
+    cooldown = _("none")
+    if rules.cooldown_s:
+        cooldown = _("{seconds} s between generations", seconds=rules.cooldown_s)
     lines = [note, ""] if note else []
     lines += [
-        "In this chat:",
-        f"who may use Bardling: {'the admins only' if rules.admins_only else 'everyone'}",
-        f"cooldown: {cooldown}",
-        f"turned off: {off}",
+        _("In this chat:"),
+        _("who may use Bardling: {who}", who=_("the admins only") if rules.admins_only else _("everyone")),
+        _("cooldown: {cooldown}", cooldown=cooldown),
+        _("turned off: {off}", off=off),
         "",
-        "The chat's admins change these: /chat who admins · /chat cooldown 30 · /chat disable poem"
-        " · /chat reset",
+        _(
+            "The chat's admins change these: /chat who admins · /chat cooldown 30 · /chat disable poem"
+            " · /chat reset"
+        ),
     ]
-    who = Button("👥 Everyone", CHAT_COMMAND, "who=everyone")
+    who = Button(_("👥 Everyone"), CHAT_COMMAND, "who=everyone")
     if not rules.admins_only:
-        who = Button("🛡 Admins only", CHAT_COMMAND, "who=admins")
+        who = Button(_("🛡 Admins only"), CHAT_COMMAND, "who=admins")
     buttons = [
         who,
-        Button("⏱ Cooldown", CHAT_COMMAND, "cooldown"),
-        Button("🚫 Commands", CHAT_COMMAND, COMMANDS),
-        Button("↩ Reset", CHAT_COMMAND, RESET),
+        Button(_("⏱ Cooldown"), CHAT_COMMAND, "cooldown"),
+        Button(_("🚫 Commands"), CHAT_COMMAND, COMMANDS),
+        Button(_("↩ Reset"), CHAT_COMMAND, RESET),
     ]
     return Reply("\n".join(lines), buttons=buttons)
 
@@ -118,13 +124,13 @@ def _menu(name: str, rules: Rules) -> Reply:
     if name == "who":
         current = "admins" if rules.admins_only else "everyone"
         buttons = [choice(CHAT_COMMAND, "who", w, current) for w in WHO]
-        return Reply(f"Who may use Bardling here — now {current}.", buttons=buttons)
+        return Reply(_("Who may use Bardling here — now {who}.", who=current), buttons=buttons)
     buttons = [
-        choice(CHAT_COMMAND, "cooldown", s, rules.cooldown_s, f"{s} s" if s else "none") for s in COOLDOWNS
+        choice(CHAT_COMMAND, "cooldown", s, rules.cooldown_s, f"{s} s" if s else _("none")) for s in COOLDOWNS
     ]
+    now = f"{rules.cooldown_s} s" if rules.cooldown_s else _("none")
     return Reply(
-        f"Cooldown between generations here — now {rules.cooldown_s or 'none'}"
-        f"{' s' if rules.cooldown_s else ''}. Or type /chat cooldown <seconds>.",
+        _("Cooldown between generations here — now {now}. Or type /chat cooldown <seconds>.", now=now),
         buttons=buttons,
     )
 
@@ -140,7 +146,7 @@ def _commands_menu(ctx: Context, rules: Rules, note: str = "") -> Reply:
     ]
     lines = [note, ""] if note else []
     lines.append(
-        "Commands in this chat (✅ on, 🚫 off) — press one to switch it, or type /chat disable poem."
+        _("Commands in this chat (✅ on, 🚫 off) — press one to switch it, or type /chat disable poem.")
     )
     return Reply("\n".join(lines), buttons=buttons)
 
