@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 Script = Literal["latin", "han"]
+LINE_CANDIDATES = 2  # K: candidate lines sampled per line that answers a rhyme (bench/forms.py)
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ FORMS: dict[str, Form] = {
             "haiku", "three unrhymed lines of 5, 7 and 5 syllables", "latin", "---", ((5, 5), (7, 7), (5, 5))
         ),
         Form("free", "the model's own lines, no rhyme or metre", "latin"),
+        Form("regulated", "律诗 or 绝句, the shape drawn as often as the corpus has it", "han", lines=(4, 8)),
         Form("jueju", "绝句: four lines of 5 or 7 characters", "han", lines=(4,)),
         Form("lushi", "律诗: eight lines of 5 or 7 characters", "han", lines=(8,)),
     )

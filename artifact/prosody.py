@@ -23,14 +23,15 @@ from functools import cache
 
 VOWEL_GROUPS = re.compile(r"[aeiouy]+")
 
-# Words a poem must not end on: a line or poem that stops on one dangles ("…in thee, and.").
+# Words a poem must not end on: a line or poem that stops on one dangles ("…in thee, and.") —
+# articles, conjunctions, prepositions, determiners, auxiliaries, subject pronouns. Object pronouns
+# close a line well ("…and leaves the world to darkness and to me.").
 _FUNCTION_WORDS = """
     a an the and or nor but if of to in on at by for from with as than that which who whom whose
-    my thy your our their his her its me thee him us them i thou he she we ye they it is are was were
-    be been am art hast hath doth dost shall will would should could can may might must not no so
-    this these those what when where while whilst though although because since till until unto upon
-    into o'er than then there here how why yet both each every such some any all very too
-    mine thine ere 'tis 'twas t' th'"""
+    my thy your our their his its i thou he she we ye they is are was were be been am art hast hath
+    doth dost shall will would should could can may might must not no this these those what when
+    where while whilst though although because since till until unto upon into o'er every such
+    ere 'tis 'twas t' th'"""
 FUNCTION_WORDS = frozenset(_FUNCTION_WORDS.split())
 
 
@@ -92,7 +93,8 @@ def _archaic(word: str) -> Pronunciation | None:
     for suffix, sound in (("eth", ["AH0", "TH"]), ("est", ["AH0", "S", "T"]), ("st", ["S", "T"])):
         if word.endswith(suffix) and len(word) > len(suffix) + 1:
             stem = word[: -len(suffix)]
-            silent_e = re.search(r"(^|[^aeiou])[aeiouy][^aeiouwxy]$", stem) is not None  # mak → make
+            # mak → make, se → see (seest): the e the ending swallowed comes first
+            silent_e = re.search(r"(^|[^aeiou])[aeiouy][^aeiouwxy]$|e$", stem) is not None
             doubled = stem[:-1] if stem[-1:] == stem[-2:-1] else ""  # bidd → bid
             bases = (stem + "e", stem, doubled) if silent_e else (stem, stem + "e", doubled)
             for base in bases:

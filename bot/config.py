@@ -22,6 +22,7 @@ from pydantic_settings import (
 )
 from sqlalchemy.engine import make_url
 
+from artifact.forms import LINE_CANDIDATES
 from artifact.paths import default_data_dir
 from bot.errors import first_line
 
@@ -69,7 +70,8 @@ class Settings(BaseSettings):
     forget_confirm_minutes: int = Field(default=5, ge=1)
     locale: str = ""  # the console's language (en, zh); empty: the environment's LANG
 
-    engine_max_batch: int = Field(default=64, ge=1)
+    engine_max_batch: int = Field(default=128, ge=1)
+    line_candidates: int = Field(default=LINE_CANDIDATES, ge=1, le=16)
     engine_max_queue: int = Field(default=1024, ge=1)
     engine_threads: int = Field(default=0, ge=0)  # 0: sized to the machine
 

@@ -3,7 +3,10 @@
 Each line of the form gets a ``LineConstraint`` (``bot.engine.verse``), so every candidate that
 finishes keeps the form; of those the composer keeps the one with the highest mean log-probability
 under the model (temperature 1, no mask), and the next line starts from that candidate's
-recurrent state. Candidate ``k`` of line ``i`` draws from its own generator seeded with
+recurrent state. The candidates go where the form binds: a line that answers a rhyme must land on
+one of a few words, and a single sample often lands there awkwardly, while a line that opens a
+rhyme may end on any word that has rhymes, so it takes its first sample (half a sonnet's cost for
+most of what candidates buy: ``bench/forms.py``). Unrhymed forms sample K for every line. Candidate ``k`` of line ``i`` draws from its own generator seeded with
 (RNG seed, the seed text's CRC-32, ``i``, ``k``): the text depends on nothing else, so it is the
 same alone or among other requests, streamed or not, and ``/replay`` makes it again. The seed text
 is part of the key so that two seeds never share a random stream (and so never a poem).
@@ -78,7 +81,7 @@ class Composition:
         for number in range(first, len(specs)):
             spec = self._spec(specs, number, endings)
             seqs = []
-            for k in range(self.candidates):
+            for k in range(1 if spec.rhymable else self.candidates):
                 constraint = self.rules.line(spec)
                 if number == first:
                     constraint.feed_seed(seed_lines[-1])

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 
-from artifact.forms import ENGLISH_FORMS, FORMS
+from artifact.forms import ENGLISH_FORMS, FORMS, LINE_CANDIDATES
 from artifact.lexicon import Lexicon
 from artifact.manifest import Manifest
 from artifact.tang_prosody import Prosody
@@ -46,7 +46,6 @@ from bot.engine.session import Device, check_device, open_step_session
 from bot.engine.verse import FormRules
 
 _Key = tuple[str, str]  # (model name, version)
-LINE_CANDIDATES = 2  # K: lines sampled per line of a form poem (bench/forms.py measures the cost)
 
 
 @dataclass(frozen=True)
@@ -117,6 +116,7 @@ class Engine:
             max_queue=settings.engine_max_queue,
             threads=settings.engine_threads,
             max_seed_chars=settings.max_seed_chars,
+            line_candidates=settings.line_candidates,
         )
 
     # ----------------------------------------------------------------- lifecycle

@@ -36,6 +36,7 @@ from artifact.verse_form import (
 )
 from bot.engine.api import GenerationRequest, InvalidRequestError
 from bot.engine.constraints import OVERRUN, mask_of, pieces_of
+from bot.engine.regulated_legacy import LegacyRegulatedConstraint, LegacyRegulatedRules
 
 MIN_RHYMES = 12  # characters a rhyme group needs in the vocabulary to be offered
 SHAPE_SALT = 0x7A6E  # seeds the shape draw apart from the sampling stream
@@ -51,6 +52,7 @@ class RegulatedVerseRules:
         self, tokenizer: Tokenizer, prosody: Prosody | None = None, shapes: dict[str, float] | None = None
     ) -> None:
         self.tokenizer = tokenizer
+        self.legacy = LegacyRegulatedRules(tokenizer)
         self.vocab = len(tokenizer)
         pieces = self.pieces = pieces_of(tokenizer)
         ideographs = [i for i, p in enumerate(pieces) if len(p) == 1 and is_ideograph(p)]
@@ -75,8 +77,13 @@ class RegulatedVerseRules:
         if not self.rhymes:  # no table: any character may end a line
             self.rhymeable = self.ideographs
 
-    def start(self, prompt: list[int], request: GenerationRequest) -> RegulatedVerseConstraint:
-        """``prompt`` is the seed as the model sees it; the rules read ``request.seed_text`` itself."""
+    def start(
+        self, prompt: list[int], request: GenerationRequest
+    ) -> RegulatedVerseConstraint | LegacyRegulatedConstraint:
+        """``prompt`` is the seed as the model sees it; the rules read ``request.seed_text`` itself.
+        A request without a form is a generation stored before forms: it replays on the old rules."""
+        if request.form is None:
+            return self.legacy.start(prompt, request)
         heads = self._heads(request.acrostic)
         seed = _seed_clauses(request.seed_text)
         if heads is not None and seed:
@@ -109,7 +116,7 @@ class RegulatedVerseRules:
         if request.form is not None:
             form = FORMS.get(request.form)
             if form is None or form.script != "han":
-                raise InvalidRequestError(f"this model writes jueju or lushi, not {request.form}")
+                raise InvalidRequestError(f"this model writes regulated, jueju or lushi, not {request.form}")
             allowed_lines &= set(form.lines)
         if acrostic is not None:
             if acrostic not in allowed_lines:

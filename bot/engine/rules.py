@@ -34,6 +34,12 @@ def forms_of(manifest: Manifest) -> tuple[str, ...]:
     return ()
 
 
+DEFAULT_FORMS = ("sonnet", "regulated")  # the first a model keeps is what /poem asks of it
+
+
 def default_form_of(manifest: Manifest) -> str | None:
-    """What /poem asks for when the user names no form (None: the rules' own default)."""
-    return "sonnet" if "sonnet" in forms_of(manifest) else None
+    """What /poem asks for when the user names no form: a sonnet of an English verse model (chosen
+    by measurement, docs/quality.md), a Tang model's regulated verse in the corpus's shapes. None
+    (a model that keeps no form) is free verse on the rules generations had before forms."""
+    forms = forms_of(manifest)
+    return next((f for f in DEFAULT_FORMS if f in forms), None)

@@ -50,6 +50,14 @@ class LineSpec:
     partners: tuple[str, ...] = ()  # the earlier words of its rhyme: none is repeated (nor a homophone)
     rhymable: int = 0  # a line others answer: its last word's rhyme must have this many words of its own
     last: bool = False  # closes the poem: ends on a sentence end
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        fields = (self.fewest, self.most, self.iambic, self.rhyme, self.partners, self.rhymable, self.last)
+        object.__setattr__(self, "_hash", hash(fields))
+
+    def __hash__(self) -> int:  # a spec keys the masks' caches at every step: hash it once
+        return self._hash
 
     def fits(self, shape: Shape, start: int) -> bool:
         """A word of ``shape`` starting at syllable ``start`` can end this line."""
@@ -100,6 +108,8 @@ class _Node:
     rhymed: set[tuple[Shape, str]] = field(default_factory=set)  # … of those with a known rhyme
     children: dict[str, _Node] = field(default_factory=dict)  # by the next (folded) letter
     end_starts: dict[tuple[int, int, bool, int], int] = field(default_factory=dict)  # kind → bits
+    # kind → (letter, its child's end_starts) of the children that can still end such a line
+    end_children: dict[tuple[int, int, bool, int], list[tuple[str, int]]] = field(default_factory=dict)
 
 
 Kind = tuple[int, int, bool, int]  # (fewest, most, iambic, rhymable): what a rhyme-free line's end needs
@@ -148,9 +158,9 @@ class FormRules:
         self._nodes: dict[str, _Node] = {}
         self._groups: dict[tuple[str, tuple[str, ...]], dict[str, set[Shape]]] = {}
         self._starts: dict[tuple[object, ...], int] = {}
-        self._rhyme_starts: dict[tuple[object, ...], dict[str, int]] = {}
+        self._rhyme_starts: dict[LineSpec, dict[str, int]] = {}
+        self._rhyme_children: dict[LineSpec, dict[str, list[tuple[str, int]]]] = {}
         self._letters: dict[tuple[object, ...], list[int]] = {}
-        self._endings: dict[tuple[object, ...], list[int]] = {}
         self._masks: dict[tuple[int, ...], np.ndarray] = {}
         self._latest: dict[LineSpec, int] = {}
         self._spec_ids: dict[LineSpec, int] = {}
@@ -257,8 +267,7 @@ class FormRules:
     def rhyme_starts(self, spec: LineSpec) -> dict[str, int]:
         """Prefix → ``end_starts`` bits for a line that must rhyme: computed once per line's rhyme
         (a rhyme has few words), then every step of every candidate looks it up."""
-        key = (spec.rhyme, spec.partners, spec.fewest, spec.most, spec.iambic)
-        table = self._rhyme_starts.get(key)
+        table = self._rhyme_starts.get(spec)
         if table is None:
             assert spec.rhyme is not None
             group = self.group(spec.rhyme, spec.partners)
@@ -267,8 +276,22 @@ class FormRules:
             }
             if len(self._rhyme_starts) >= MASK_CACHE // 100:
                 self._rhyme_starts.clear()
-            self._rhyme_starts[key] = table
+            self._rhyme_starts[spec] = table
         return table
+
+    def rhyme_children(self, spec: LineSpec) -> dict[str, list[tuple[str, int]]]:
+        """Prefix → (next letter, ``end_starts`` bits after it) of the rhyme's words: the few letters
+        a rhyming last word can go on with, so a mask looks at those alone."""
+        children = self._rhyme_children.get(spec)
+        if children is None:
+            children = {}
+            for prefix, bits in self.rhyme_starts(spec).items():
+                if prefix:
+                    children.setdefault(prefix[:-1], []).append((prefix[-1], bits))
+            if len(self._rhyme_children) >= MASK_CACHE // 100:
+                self._rhyme_children.clear()
+            self._rhyme_children[spec] = children
+        return children
 
     def last_start(self, spec: LineSpec) -> int:
         """The latest syllable a line's last word may start on (-1: the line cannot end)."""
@@ -294,11 +317,10 @@ class FormRules:
             return inside
         ids = (self.inner, self.opening_capital, self.opening)[kind]
         if spec.rhyme is not None:
-            table = self.rhyme_starts(spec)
             ending = [
                 i
-                for letter in node.children
-                if table.get(prefix + letter, 0) >> start & 1
+                for letter, bits in self.rhyme_children(spec).get(prefix, ())
+                if bits >> start & 1
                 for i in ids.get(letter, ())
             ]
         else:
@@ -325,20 +347,17 @@ class FormRules:
         return cached
 
     def _ending(self, spec: LineSpec, prefix: str, start: int, kind: int, node: _Node) -> list[int]:
-        key = (spec.fewest, spec.most, spec.iambic, spec.rhymable, prefix, start, kind)
-        cached = self._endings.get(key)
-        if cached is None:
-            if len(self._endings) >= MASK_CACHE:
-                self._endings.clear()
-            ids = (self.inner, self.opening_capital, self.opening)[kind]
-            cached = [
-                i
+        """Letters after ``prefix`` that go on to a possible last word of a rhyme-free line."""
+        line_kind = (spec.fewest, spec.most, spec.iambic, spec.rhymable)
+        children = node.end_children.get(line_kind)
+        if children is None:  # once per trie node and kind of line
+            children = node.end_children[line_kind] = [
+                (letter, bits)
                 for letter, child in node.children.items()
-                if self.end_starts(spec, prefix + letter, child) >> start & 1
-                for i in ids.get(letter, ())
+                if (bits := self.end_starts(spec, prefix + letter, child))
             ]
-            self._endings[key] = cached
-        return cached
+        ids = (self.inner, self.opening_capital, self.opening)[kind]
+        return [i for letter, bits in children if bits >> start & 1 for i in ids.get(letter, ())]
 
     def mask(self, allowed: list[int]) -> np.ndarray:
         key = tuple(allowed)

@@ -22,7 +22,7 @@ from bot.quality.measures import CopyFinder, Sample, percent
 
 OVERLAP_SPAN = 40
 _HEADER = re.compile(r"^\s*(?:[A-Z][\w']*\s*){1,3}:\s*$|^\s*(?:ACT|SCENE)\b|\b[A-Z]{2,}\b")
-_DIRECTION = re.compile(r"\b(?:Enter|Exit|Exeunt|Re-enter|Aside)\b|[\[\]]")
+_DIRECTION = re.compile(r"^\s*(?:Re-)?[Ee]nter\s+[A-Z]|^\s*(?:Exit|Exeunt|Manet)\b|[\[\]]")
 OPENERS = ("O", "Sweet", "My", "The", "Fair", "Alas, my", "Come,", "Now", "Thy", "When")
 NOUNS = ("love", "night", "king", "rose", "heart", "sorrow", "crown", "summer", "death", "moon")
 SEED_PHRASES = tuple(f"{o} {n}" for o in OPENERS for n in NOUNS)  # 100 seeds nobody tuned on
@@ -107,9 +107,9 @@ def overlapping_pairs(texts: Sequence[str], span: int = OVERLAP_SPAN) -> float:
 @dataclass(frozen=True)
 class FormFigures:
     poems: int
-    lines_expected: float
-    rhyme: float
-    syllables: float
+    lines_expected: float | None  # None: a form of no fixed length (free)
+    rhyme: float | None  # None: an unrhymed form
+    syllables: float | None  # None: free verse has no syllable count
     iambic: float | None
     headers: int
     dangling: float
@@ -119,9 +119,11 @@ class FormFigures:
     def report(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "poems": self.poems,
-            "with the form's number of lines": percent(self.lines_expected),
-            "rhyme pairs that rhyme": percent(self.rhyme),
-            "lines at the syllable count": percent(self.syllables),
+            "with the form's number of lines": "n/a"
+            if self.lines_expected is None
+            else percent(self.lines_expected),
+            "rhyme pairs that rhyme": "n/a" if self.rhyme is None else percent(self.rhyme),
+            "lines at the syllable count": "n/a" if self.syllables is None else percent(self.syllables),
         }
         if self.iambic is not None:
             out["lines in iambic metre"] = percent(self.iambic)
@@ -145,9 +147,11 @@ def measure(form: Form, texts: Iterable[str], dictionary: frozenset[str] | None)
     count = len(poems) or 1
     return FormFigures(
         poems=len(poems),
-        lines_expected=sum(len(lines) == len(form.syllables) for lines in poems) / count,
-        rhyme=sum(rhymes(a, b) for a, b in pairs) / len(pairs) if pairs else 1.0,
-        syllables=sum(at_count) / len(at_count) if at_count else 1.0,
+        lines_expected=None
+        if form.free
+        else sum(len(lines) == len(form.syllables) for lines in poems) / count,
+        rhyme=sum(rhymes(a, b) for a, b in pairs) / len(pairs) if pairs else None,
+        syllables=sum(at_count) / len(at_count) if at_count else None,
         iambic=sum(map(scans_iambic, all_lines)) / len(all_lines) if form.iambic and all_lines else None,
         headers=sum(map(is_header_or_direction, all_lines)),
         dangling=sum(dangles(t) for t in ("\n".join(lines) for lines in poems)) / count,

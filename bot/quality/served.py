@@ -127,7 +127,7 @@ async def regulated_report(
     """Well-formed share of ``count`` poems; with ``acrostics``, also of ``count // 2`` acrostic
     poems. With the model's ``prosody`` table: rhyme, tone fit and shapes; with the ``corpus``
     text: rare characters and copies."""
-    poems = await draw(generator, model, count, TANG_SEEDS)
+    poems = await draw(generator, model, count, TANG_SEEDS, form="regulated")
     figures: dict[str, Any] = {
         "poems": len(poems),
         "well-formed": percent(measures.regulated_share(r.text for r in poems)),
@@ -143,7 +143,9 @@ async def regulated_report(
         return figures
     headed = await asyncio.gather(
         *(
-            generator.generate(GenerationRequest(model, rng_seed=i, acrostic=ACROSTICS[i % len(ACROSTICS)]))
+            generator.generate(
+                GenerationRequest(model, rng_seed=i, acrostic=ACROSTICS[i % len(ACROSTICS)], form="regulated")
+            )
             for i in range(max(1, count // 2))
         )
     )

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 
+from telegram.constants import InlineKeyboardButtonLimit
+
 from bot.core.types import Button, Reply
 
-TELEGRAM_CALLBACK_LIMIT = 64  # bytes, Telegram's limit for callback_data
+TELEGRAM_CALLBACK_LIMIT = int(InlineKeyboardButtonLimit.MAX_CALLBACK_DATA)  # bytes of callback_data
 PAYLOAD_PATTERN = r"(?P<command>[a-z][a-z0-9_]{0,31}):(?P<arg>[^\s:]{1,40})"
 _PAYLOAD = re.compile(PAYLOAD_PATTERN)
 

@@ -7,8 +7,10 @@ spaces; a single run longer than the limit is cut where it must be.
 
 from __future__ import annotations
 
-TELEGRAM_LIMIT = 4096
-DISCORD_LIMIT = 2000
+from telegram.constants import MessageLimit
+
+TELEGRAM_LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)
+DISCORD_LIMIT = 2000  # discord.py keeps no constant for it
 
 
 def utf16_len(text: str) -> int:

@@ -71,7 +71,7 @@ async def test_settings_shown_with_buttons_that_are_command_lines(say: Say) -> N
         ("/settings model:dinos", "dinos makes names — use it with /dinoname."),
         ("/settings model:nope", "Unknown model “nope”. Available: dinos, shakespeare."),
         ("/settings form:haiku", "shakespeare cannot write a haiku — it writes: free verse only."),
-        ("/settings form:ode", "sonnet, quatrain, couplets, limerick, haiku, free, jueju, lushi"),
+        ("/settings form:ode", "sonnet, quatrain, couplets, limerick, haiku, free, regulated, jueju, lushi"),
         (
             "/settings colour blue",
             "Unknown setting “colour”. Settings: model, form, temperature, length, reset.",

@@ -69,7 +69,6 @@ async def test_two_processes_split_the_shards_and_each_answers_its_own_guilds(
         (None, "0-1", "needs BARDLING_DISCORD_SHARD_COUNT"),
         (4, "3-4", "must be in 0–3; got 4"),
         (4, "1,1", "lists a shard twice"),
-        (0, None, "at least 1"),
     ],
 )
 def test_impossible_shard_ranges_are_refused_before_connecting(
@@ -78,6 +77,11 @@ def test_impossible_shard_ranges_are_refused_before_connecting(
     settings = make_settings(discord_token="t", discord_shard_count=count, discord_shard_ids=ids)
     with pytest.raises(DiscordStartError, match=problem):
         DiscordTransport(object(), settings)  # type: ignore[arg-type]
+
+
+def test_a_shard_count_below_one_is_refused_by_the_settings(make_settings: MakeSettings) -> None:
+    with pytest.raises(ValueError, match="greater than or equal to 1"):
+        make_settings(discord_token="t", discord_shard_count=0)
 
 
 def test_shard_ids_come_from_the_environment_as_lists_and_ranges(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,8 +5,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from artifact.manifest import GenerationDefaults
+from artifact.sampling import ban_mask, sample, sample_one
 from bot.engine.api import InvalidRequestError, SamplingParams
-from bot.engine.sampling import ban_mask, sample, sample_one, validate_params
+from bot.engine.sampling import resolve_params
 
 VOCAB = 12
 NO_BAN = np.zeros(VOCAB, np.float32)
@@ -95,4 +97,4 @@ def test_banned_ids_are_never_drawn() -> None:
 )
 def test_bad_parameters_are_refused_with_a_short_reason(params: SamplingParams, message: str) -> None:
     with pytest.raises(InvalidRequestError, match=message):
-        validate_params(params)
+        resolve_params(params, GenerationDefaults())

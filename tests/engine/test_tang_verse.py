@@ -72,7 +72,7 @@ async def test_any_seed_rhymes_and_keeps_the_pattern(
     form, chars = shape
     if mark and len(seed) in (5, 7):
         seed += "，"
-    request = GenerationRequest("tang", seed, rng_seed=rng_seed, form=form, chars=chars)
+    request = GenerationRequest("tang", seed, rng_seed=rng_seed, form=form or "regulated", chars=chars)
     size = len(
         seed.rstrip("，")
     )  # a closed clause fixes the width; an open one of 6-7, or of 5 unless 7 asked
@@ -96,14 +96,16 @@ async def test_acrostics_keep_their_heads_rhyme_and_pattern(
     engine: Engine, heads: list[str], rng_seed: int
 ) -> None:
     acrostic = "".join(heads)
-    result = await engine.generate(GenerationRequest("tang", rng_seed=rng_seed, acrostic=acrostic))
+    result = await engine.generate(
+        GenerationRequest("tang", rng_seed=rng_seed, acrostic=acrostic, form="regulated")
+    )
     assert "".join(c.body[0] for c in clauses(result.text)) == acrostic
     assert_rhymed_and_in_pattern(result.text, 0, len(acrostic), None)
 
 
 async def test_an_out_of_vocabulary_seed_character_counts_toward_its_clause(engine: Engine) -> None:
     for rng_seed in range(4):
-        request = GenerationRequest("tang", "夜雨剪春韭", rng_seed=rng_seed)
+        request = GenerationRequest("tang", "夜雨剪春韭", rng_seed=rng_seed, form="regulated")
         result = await engine.generate(request)
         assert result.continuation.startswith("，")
         assert result.text == "夜雨剪春韭" + result.continuation  # printed as typed, not as <unk>
@@ -115,7 +117,7 @@ async def test_a_complete_five_character_clause_is_not_extended(
     engine: Engine, chars: int | None, first: str | None
 ) -> None:
     for rng_seed in range(6):
-        request = GenerationRequest("tang", "床前明月光", rng_seed=rng_seed, chars=chars)
+        request = GenerationRequest("tang", "床前明月光", rng_seed=rng_seed, chars=chars, form="regulated")
         continuation = (await engine.generate(request)).continuation
         if first:
             assert continuation.startswith(first)
@@ -126,7 +128,9 @@ async def test_a_complete_five_character_clause_is_not_extended(
 def test_default_shapes_follow_the_corpus_and_requests_fix_them(rules: RegulatedVerseRules) -> None:
     drawn = Counter(
         shape_key(c.lines, c.width)
-        for c in (rules.start([], GenerationRequest("tang", rng_seed=i)) for i in range(2000))
+        for c in (
+            rules.start([], GenerationRequest("tang", rng_seed=i, form="regulated")) for i in range(2000)
+        )
     )
     shares = MANIFEST.decoding.shapes or {}
     assert max(shares, key=lambda k: shares[k]) == "8x5"
@@ -136,7 +140,12 @@ def test_default_shapes_follow_the_corpus_and_requests_fix_them(rules: Regulated
         asked = rules.start([], GenerationRequest("tang", rng_seed=i, form="jueju", chars=7))
         assert (asked.lines, asked.width) == (4, 7)
         assert rules.start([], GenerationRequest("tang", "白日依山尽，", rng_seed=i, form="lushi")).width == 5
-        assert rules.start([], GenerationRequest("tang", rng_seed=i, acrostic="春夏秋冬")).lines == 4
+        assert (
+            rules.start(
+                [], GenerationRequest("tang", rng_seed=i, acrostic="春夏秋冬", form="regulated")
+            ).lines
+            == 4
+        )
 
 
 LONG = "白日依山尽，黄河入海流。" * 5
@@ -162,14 +171,16 @@ LONG = "白日依山尽，黄河入海流。" * 5
 async def test_seeds_and_acrostics_the_form_cannot_take_are_refused_clearly(
     engine: Engine, seed: str, acrostic: str | None, form: str | None, chars: int | None, message: str
 ) -> None:
-    request = GenerationRequest("tang", seed, rng_seed=1, acrostic=acrostic, form=form, chars=chars)
+    request = GenerationRequest(
+        "tang", seed, rng_seed=1, acrostic=acrostic, form=form or "regulated", chars=chars
+    )
     with pytest.raises(InvalidRequestError, match=message):
         await engine.generate(request)
 
 
 async def test_poems_are_the_same_alone_batched_and_streamed(engine: Engine) -> None:
     requests = [
-        GenerationRequest("tang", seed, rng_seed=rng_seed, acrostic=acrostic, form=form)
+        GenerationRequest("tang", seed, rng_seed=rng_seed, acrostic=acrostic, form=form or "regulated")
         for rng_seed, (seed, acrostic, form) in enumerate(
             [("", None, None), ("夜雨剪春韭", None, None), ("", "春夏秋冬", None), ("明月", None, "lushi")]
             * 2
@@ -189,4 +200,4 @@ async def test_a_tampered_prosody_table_is_refused(tmp_path: Path) -> None:
         table.write("韭\t平\t下平十一尤\tiu\tpingshui\n")
     async with Engine(copy.parent, device="cpu", threads=1) as served:
         with pytest.raises(ModelUnavailableError, match=r"prosody\.tsv"):
-            await served.generate(GenerationRequest("tang", rng_seed=1))
+            await served.generate(GenerationRequest("tang", rng_seed=1, form="regulated"))

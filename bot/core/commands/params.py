@@ -29,5 +29,7 @@ LENGTH = ParamSpec(
     max_value=MAX_TOKENS,
 )
 FORM = ParamSpec(
-    "form", "sonnet, quatrain, couplets, limerick, haiku, free; Chinese: jueju, lushi", choices=tuple(FORMS)
+    "form",
+    "sonnet, quatrain, couplets, limerick, haiku, free; Chinese: regulated, jueju, lushi",
+    choices=tuple(FORMS),
 )
