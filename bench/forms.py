@@ -88,8 +88,8 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
             for round_ in range(args.rounds):  # this machine's speed varies from run to run
                 start = time.perf_counter()
 
-                async def timed(i: int, start: float = start) -> float:
-                    await engine.generate(request(1000 * (round_ + 1) + i))
+                async def timed(i: int, start: float = start, base: int = 1000 * (round_ + 1)) -> float:
+                    await engine.generate(request(base + i))
                     return time.perf_counter() - start
 
                 together = sorted(await asyncio.gather(*(timed(i) for i in range(args.concurrency))))

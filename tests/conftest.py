@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,16 @@ def bot_settings(tmp_path: Path, tiny_models: Path) -> Settings:
 async def bot_app(bot_settings: Settings) -> AsyncIterator[Bardling]:
     async with Bardling(bot_settings) as app:
         yield app
+
+
+@pytest.fixture
+def root_logging() -> Iterator[None]:
+    """Tests that configure the root logger (as ``bardling run`` does) give pytest's handlers back."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    for handler in root.handlers[:]:
+        root.removeHandler(handler)
+    for handler in handlers:
+        root.addHandler(handler)
+    root.setLevel(level)

@@ -5,8 +5,10 @@ finishes keeps the form; of those the composer keeps the one with the highest me
 under the model (temperature 1, no mask), and the next line starts from that candidate's
 recurrent state. The candidates go where the form binds: a line that answers a rhyme must land on
 one of a few words, and a single sample often lands there awkwardly, while a line that opens a
-rhyme may end on any word that has rhymes, so it takes its first sample (half a sonnet's cost for
-most of what candidates buy: ``bench/forms.py``). Unrhymed forms sample K for every line. Candidate ``k`` of line ``i`` draws from its own generator seeded with
+rhyme may end on any word that has rhymes, so it takes its first sample (half a sonnet's cost; see
+``bench/forms.py`` for what K costs and buys). Unrhymed forms sample K for every line.
+
+Candidate ``k`` of line ``i`` draws from its own generator seeded with
 (RNG seed, the seed text's CRC-32, ``i``, ``k``): the text depends on nothing else, so it is the
 same alone or among other requests, streamed or not, and ``/replay`` makes it again. The seed text
 is part of the key so that two seeds never share a random stream (and so never a poem).

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import discord
@@ -16,18 +14,6 @@ from tests.console.test_console import chat_env
 UNREACHABLE = "http://127.0.0.1:9"  # the discard port: nothing listens, the connection is refused
 TOKEN = "123456:never-shown-anywhere"
 
-
-@pytest.fixture
-def root_logging() -> Iterator[None]:
-    """``bardling run`` configures the root logger; give pytest's handlers back afterwards."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    for handler in root.handlers[:]:
-        root.removeHandler(handler)
-    for handler in handlers:
-        root.addHandler(handler)
-    root.setLevel(level)
 
 
 @pytest.mark.parametrize("transport", ["telegram", "discord"])

@@ -47,7 +47,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def test_export_writes_a_single_step_graph_and_manifest(runs: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "models" / "verse" / "1"
     manifest = export_run(runs["gru"], out, name="verse", version="1")
-    assert sorted(p.name for p in out.iterdir()) == ["README.md", LEXICON_FILE, MANIFEST_FILE, ONNX_FILE, WORDS_FILE]
+    written = sorted(p.name for p in out.iterdir())
+    assert written == ["README.md", LEXICON_FILE, MANIFEST_FILE, ONNX_FILE, WORDS_FILE]
     assert Manifest.read(out) == manifest
     rules = manifest.decoding  # a verse model is served with its corpus's words and verse endings
     assert rules.lexicon == LEXICON_FILE and rules.lexicon_sha256 == sha256_file(out / LEXICON_FILE)

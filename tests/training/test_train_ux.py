@@ -12,21 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-
-TINY = [
-    "--hidden",
-    "16",
-    "--emb",
-    "8",
-    "--batch",
-    "4",
-    "--seq-len",
-    "16",
-    "--steps",
-    "6",
-    "--eval-every",
-    "3",
-]
+from tests.training.test_cli import TINY
 
 
 def _train(tmp_path: Path, *args: str) -> Any:

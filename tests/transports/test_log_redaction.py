@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import pytest
 
@@ -14,18 +13,6 @@ from tests.transports.conftest import MakeSettings
 
 PASSWORD = 'pa@ss:w/rd"é'
 
-
-@pytest.fixture
-def root_logging() -> Iterator[None]:
-    """``configure_logging`` replaces the root handlers; put pytest's back afterwards."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    for handler in root.handlers[:]:
-        root.removeHandler(handler)
-    for handler in handlers:
-        root.addHandler(handler)
-    root.setLevel(level)
 
 
 async def test_telegram_debug_logs_never_show_the_token(
