@@ -10,14 +10,33 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from bot.core.i18n import N_, _
+from bot.storage import chat_rules
 from bot.storage.chat_rules import Rules
+
+if TYPE_CHECKING:
+    from bot.core.context import Context
 
 CHAT_COMMAND = "chat"
 ALWAYS_OPEN = frozenset({CHAT_COMMAND, "privacy", "forget"})
 MAX_COOLDOWN_S = 3600
 ADMINS_ONLY = N_("Here only the chat's admins may use Bardling.")
+
+
+async def layers(ctx: Context) -> tuple[Rules, Rules]:
+    """The rules set for this chat, and for its server (NONE where it has none)."""
+    if not ctx.server_key:
+        return await chat_rules.get(ctx.storage, ctx.chat_key), chat_rules.NONE
+    here, server = await chat_rules.layers(ctx.storage, ctx.chat_key, ctx.server_key)
+    return here, server
+
+
+async def effective_rules(ctx: Context) -> Rules:
+    """What holds in this chat: its own rules, then its server's, field by field, then the defaults."""
+    here, server = await layers(ctx)
+    return here.over(server).over(chat_rules.DEFAULTS)
 
 
 def refusal(rules: Rules, command: str, *, chat_admin: bool) -> str | None:
@@ -26,7 +45,7 @@ def refusal(rules: Rules, command: str, *, chat_admin: bool) -> str | None:
         return None
     if rules.admins_only and not chat_admin:
         return _(ADMINS_ONLY)
-    if command in rules.disabled:
+    if command in (rules.disabled or ()):
         return _("/{command} is turned off in this chat.", command=command)
     return None
 

@@ -57,6 +57,11 @@ class Context:
         """Where a generation was shown: ``platform:chat id``, unique across platforms."""
         return f"{self.inv.platform}:{self.inv.chat_id}"
 
+    @property
+    def server_key(self) -> str:
+        """Where a server's ``/chat`` rules are kept: ``platform-guild:server id``; "": no server."""
+        return f"{self.inv.platform}-guild:{self.inv.server_id}" if self.inv.server_id else ""
+
     async def user_id(self) -> int:
         """The caller's row id, created on first need (commands that only read use ``known_user_id``)."""
         if self._user_id is None:

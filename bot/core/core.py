@@ -10,7 +10,7 @@ import logging
 from dataclasses import replace
 
 from bot.core.args import parse_args, typed_args
-from bot.core.chat_policy import Cooldowns, cooldown_message, refusal
+from bot.core.chat_policy import Cooldowns, cooldown_message, effective_rules, refusal
 from bot.core.commands import build_registry
 from bot.core.context import Context, Services
 from bot.core.errors import UserError
@@ -22,7 +22,6 @@ from bot.core.types import CommandSpec, Invocation, Notice, Notifier, Outcome, R
 from bot.engine.api import BusyError, EngineError
 from bot.observability.metrics import Metrics
 from bot.observability.requests import observe
-from bot.storage import chat_rules
 
 log = logging.getLogger(__name__)
 
@@ -102,11 +101,12 @@ class CommandCore:
         ctx = Context(self, inv, is_admin=admin)
         spent = False
         try:
-            rules = await chat_rules.get(self.services.storage, ctx.chat_key)
+            rules = await effective_rules(ctx)
             if refused := refusal(rules, command.name, chat_admin=ctx.is_chat_admin):
                 return Reply(refused, error=True)
             args = parse_args(command, inv.args) if inv.options is None else typed_args(command, inv.options)
-            if command.generates and (refused := self._spend(inv.user_key, ctx.chat_key, rules.cooldown_s)):
+            cooldown_s = rules.cooldown_s or 0
+            if command.generates and (refused := self._spend(inv.user_key, ctx.chat_key, cooldown_s)):
                 return Reply(refused, error=True)
             spent = command.generates
             reply = await command.handler(ctx, args)

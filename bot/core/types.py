@@ -26,6 +26,7 @@ class Invocation:
     options: Mapping[str, object] | None = None
     attachment: Path | None = None  # an uploaded file (admin corpus upload), already saved locally
     chat_admin: bool = False  # the platform says the caller administers this chat (or server)
+    server_id: str = ""  # the server (Discord guild) the chat belongs to; "": none (a DM, Telegram)
     locale: str = ""  # the user's language as the platform says it ("zh-CN", "zh-hans", "en"); "": English
 
     @property

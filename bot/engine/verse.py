@@ -99,6 +99,9 @@ def line_specs(form: Form, lines: int | None = None) -> list[LineSpec]:
     return specs
 
 
+Kind = tuple[int, int, bool, int]  # (fewest, most, iambic, rhymable): what a rhyme-free line's end needs
+
+
 @dataclass
 class _Node:
     """What the words that start with one prefix can still do."""
@@ -107,12 +110,9 @@ class _Node:
     ends: set[Shape] = field(default_factory=set)  # shapes of the words that may end a line
     rhymed: set[tuple[Shape, str]] = field(default_factory=set)  # … of those with a known rhyme
     children: dict[str, _Node] = field(default_factory=dict)  # by the next (folded) letter
-    end_starts: dict[tuple[int, int, bool, int], int] = field(default_factory=dict)  # kind → bits
-    # kind → (letter, its child's end_starts) of the children that can still end such a line
-    end_children: dict[tuple[int, int, bool, int], list[tuple[str, int]]] = field(default_factory=dict)
-
-
-Kind = tuple[int, int, bool, int]  # (fewest, most, iambic, rhymable): what a rhyme-free line's end needs
+    end_starts: dict[Kind, int] = field(default_factory=dict)  # kind of line → bits
+    # kind of line → (letter, its child's end_starts) of the children that can still end such a line
+    end_children: dict[Kind, list[tuple[str, int]]] = field(default_factory=dict)
 
 
 class FormRules:
@@ -166,7 +166,7 @@ class FormRules:
         self._spec_ids: dict[LineSpec, int] = {}
         # (spec id, a line's state) → (mask, allowed ids, whether the form is lost): see LineConstraint
         self.decided: dict[tuple[object, ...], tuple[np.ndarray, list[int], bool]] = {}
-        self._answerable: dict[tuple[int, int, bool, int], frozenset[str]] = {}
+        self._answerable: dict[Kind, frozenset[str]] = {}
         for word in self.words:
             said = pronounce(word)
             if said.rhyme and not is_function_word(word):

@@ -144,14 +144,16 @@ class Preferences(Base):
 
 class ChatRule(Base):
     """What a chat's admins allow there (``/chat``): commands turned off, who may use the bot, a
-    cooldown between generations. Keyed by ``platform:chat id`` (a Discord channel, a Telegram chat)."""
+    cooldown between generations. Keyed by ``platform:chat id`` (a Discord channel, a Telegram chat) or
+    ``discord-guild:server id`` (a Discord server's rules, which its channels inherit)."""
 
     __tablename__ = "chat_rules"
 
     chat_key: Mapped[str] = mapped_column(String(96), primary_key=True)
-    disabled: Mapped[list[str]] = mapped_column(JSON, default=list)  # command names
-    admins_only: Mapped[bool] = mapped_column(Boolean, default=False)
-    cooldown_s: Mapped[int] = mapped_column(Integer, default=0)
+    # each None (NULL): not set for this chat, so its server's rule (or the default) holds
+    disabled: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True), default=None)  # command names
+    admins_only: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    cooldown_s: Mapped[int | None] = mapped_column(Integer, default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

@@ -179,6 +179,7 @@ class DiscordTransport:
             args=args,
             options=options,  # typed by Discord: handed over as they are, never re-parsed from text
             chat_admin=_manages_server(interaction),
+            server_id=str(interaction.guild_id or ""),  # a server's /chat rules hold in its channels
             locale=interaction.locale.value,  # the user's Discord language, e.g. "zh-CN"
         )
         found = self._core.registry.get(command)

@@ -10,8 +10,10 @@ made cheap (tiny models, a few tokens) and rate-limited as in production, so the
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,9 +29,13 @@ SIDE = 10  # each example: SIDE command names x SIDE argument strings = 100 line
 EXAMPLES = 105
 COMMANDS = [
     "poem", "dinoname", "again", "replay", "fav", "favs", "unfav", "history", "show", "models",
-    "forget", "help", "start", "x", "", "POEM", "poem@bot", "admin",
+    "forget", "help", "start", "x", "", "POEM", "poem@bot", "admin", "settings", "privacy", "chat",
+    "card", "activate", "jobs", "rollback", "retrain",
 ]  # fmt: skip
-PARAMS = ["count", "prefix", "model", "temperature", "length", "id", "page", "confirm", "seed", "nope"]
+PARAMS = [
+    "count", "prefix", "model", "temperature", "length", "id", "page", "confirm", "seed", "nope",
+    "form", "chars", "acrostic", "who", "cooldown", "disable", "enable", "reset", "top_k",
+]  # fmt: skip
 
 numbers = st.one_of(
     st.integers(-(10**20), 10**20).map(str),
@@ -40,7 +46,10 @@ words = st.one_of(
     numbers,
     st.text(max_size=12),
     st.sampled_from(
-        ["shakespeare", "dinos", "confirm", "😀", "你好", "@everyone", "*b*", "<i>", "\x00", "\u202e"]
+        [
+            *("shakespeare", "dinos", "confirm", "😀", "你好", "@everyone", "*b*", "<i>", "\x00", "\u202e"),
+            *("sonnet", "haiku", "jueju", "regulated", "\ud800", "form:limerick", "春夏秋冬", "reset"),
+        ]
     ),
     st.builds(lambda k, v: f"{k}:{v}", st.sampled_from(PARAMS), numbers | st.text(max_size=6)),
 )
@@ -52,7 +61,7 @@ args = st.one_of(
 names = st.sampled_from(COMMANDS) | st.text(max_size=8)
 
 
-def test_every_line_gets_a_reply(tmp_path: Path) -> None:
+def test_every_line_gets_a_reply(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     models = tmp_path / "models"
     make_tiny_model(models / "shakespeare", "shakespeare", generation=GenerationDefaults(max_tokens=8))
     make_tiny_model(models / "dinos", "dinos", mode="line", generation=GenerationDefaults(max_tokens=8))
@@ -88,6 +97,8 @@ def test_every_line_gets_a_reply(tmp_path: Path) -> None:
         finally:
             runner.run(app.__aexit__(None, None, None))
     assert answered >= 10_000
+    tracebacks = [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+    assert not tracebacks, tracebacks[0].getMessage()
 
 
 async def send_all(app: Bardling, batch: list[tuple[str, str]]) -> list[Reply]:
