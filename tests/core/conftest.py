@@ -23,12 +23,21 @@ def say(bot_app: Bardling) -> Say:
         platform: str = "telegram",
         chat_admin: bool = False,
         locale: str = "",
+        server: str = "",
     ) -> Reply:
         parsed = split_command(line)
         assert parsed is not None, line
         command, args = parsed
         inv = Invocation(
-            platform, user, f"user {user}", chat or user, command, args, chat_admin=chat_admin, locale=locale
+            platform,
+            user,
+            f"user {user}",
+            chat or user,
+            command,
+            args,
+            chat_admin=chat_admin,
+            locale=locale,
+            server_id=server,
         )
         return await bot_app.core.handle(inv)
 

@@ -109,3 +109,33 @@ async def test_refusals_cost_nothing_and_the_cooldown_is_the_chats(strict_app: B
     assert wait.error and wait.text.startswith("This chat has a 60 s cooldown — try again in ")
     assert not (await say("/poem Hi", "4", chat="-200")).error  # user 4's token was not spent above
     assert (await say("/poem Hi", "2", chat="-300")).text.startswith("Easy there")  # per user, as before
+
+
+async def test_a_servers_rules_hold_in_its_channels_and_a_channels_own_override_them(say: Say) -> None:
+    """Discord: ``scope:server`` sets rules for every channel of the guild; a channel's own rules win
+    field by field, and ``/chat`` says which rule comes from where."""
+
+    async def on(line: str, channel: str, user: str = "2", admin: bool = False) -> Reply:
+        return await say(line, user=user, chat=channel, platform="discord", chat_admin=admin, server="9")
+
+    refused = await on("/chat scope:server cooldown:30", "1")
+    assert refused.error and refused.text == "Only members with Manage Server can change this server's rules."
+    saved = await on("/chat scope:server disable:poem who:admins", "1", user="3", admin=True)
+    assert saved.text.startswith("Saved for every channel of this server.")
+    refused = await on("/poem Hello", "2")  # another channel, with no rules of its own
+    assert refused.error and refused.text == "Here only the chat's admins may use Bardling."
+    await on("/chat who everyone", "2", user="3", admin=True)  # this channel's own rule wins
+    assert (await on("/poem Hello", "2")).text == "/poem is turned off in this chat."
+    shown = (await on("/chat", "2")).text
+    assert "who may use Bardling: everyone (this channel's rule)" in shown
+    assert "turned off: /poem (this server's rule)" in shown
+    await on("/chat enable poem", "2", user="3", admin=True)
+    assert not (await on("/poem Hello", "2")).error
+    assert (await on("/poem Hello", "3")).error  # still off in the server's other channels
+    assert not (await say("/poem Hello", user="2", chat="2", platform="discord", server="8")).error
+
+
+async def test_telegram_has_no_server_rules(say: Say) -> None:
+    refused = await say("/chat scope:server cooldown:30", user="3", chat=GROUP, chat_admin=True)
+    assert refused.error and refused.text == "There is no server here: scope:server is for Discord servers."
+    assert "cooldown: none" in (await say("/chat", user="3", chat=GROUP)).text

@@ -55,7 +55,7 @@ def test_a_ready_installation_passes_and_no_token_is_printed(tmp_path: Path, tin
         BARDLING_TELEGRAM_TOKEN=TELEGRAM_TOKEN, BARDLING_DISCORD_TOKEN=DISCORD_TOKEN,
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert line(result, "database").startswith("ok") and "migrations at head (0004)" in result.output
+    assert line(result, "database").startswith("ok") and "migrations at head (0005)" in result.output
     for model in ("shakespeare", "dinos"):
         assert line(result, f"model {model}").startswith("ok")
         assert "version 1 on cpu, checksum ok" in line(result, f"model {model}")

@@ -144,3 +144,27 @@ async def test_discord_manage_server_sets_the_rules_and_others_are_refused(
     assert off.ephemeral and off.content == "/poem is turned off in this chat."
     assert dm.content.startswith("Hark")
     assert pressed.ephemeral and pressed.content == "Only this chat's admins can change that."
+
+
+async def test_discord_server_rules_set_in_one_channel_hold_in_another(
+    discord_settings: Settings, discord_api: FakeDiscord
+) -> None:
+    discord_api.server_managers.add(USER)
+    here, there = GUILD + 1, GUILD + 2
+    async with discord_bot(discord_settings):
+        (refused,) = await discord_api.shown(
+            discord_api.slash(OTHER, "chat", guild_id=GUILD, channel_id=here, scope="server", disable="poem")
+        )
+        (saved,) = await discord_api.shown(
+            discord_api.slash(USER, "chat", guild_id=GUILD, channel_id=here, scope="server", disable="poem")
+        )
+        (off,) = await discord_api.shown(
+            discord_api.slash(OTHER, "poem", guild_id=GUILD, channel_id=there, seed="Hark")
+        )
+        (shown,) = await discord_api.shown(discord_api.slash(OTHER, "chat", guild_id=GUILD, channel_id=there))
+    assert refused.ephemeral and refused.content == (
+        "Only members with Manage Server can change this server's rules."
+    )
+    assert saved.content.startswith("Saved for every channel of this server.")
+    assert off.ephemeral and off.content == "/poem is turned off in this chat."
+    assert "turned off: /poem (this server's rule)" in shown.content

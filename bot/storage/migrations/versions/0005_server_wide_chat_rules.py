@@ -34,7 +34,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DELETE FROM chat_rules WHERE chat_key LIKE 'discord-guild:%'")
-    op.execute("UPDATE chat_rules SET disabled = '[]' WHERE disabled IS NULL OR CAST(disabled AS TEXT) = 'null'")
+    op.execute(
+        "UPDATE chat_rules SET disabled = '[]' WHERE disabled IS NULL OR CAST(disabled AS TEXT) = 'null'"
+    )
     op.execute("UPDATE chat_rules SET admins_only = false WHERE admins_only IS NULL")
     op.execute("UPDATE chat_rules SET cooldown_s = 0 WHERE cooldown_s IS NULL")
     with op.batch_alter_table("chat_rules") as batch_op:
