@@ -8,12 +8,19 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from bot.app import Bardling
 from bot.config import Settings
 from bot.core.i18n import ENGLISH, language
 from tests.support.postgres import PostgresServer, postgres_server
 from tests.support.tiny_models import make_tiny_models_dir
+
+# The same examples on every run (a test that passes only sometimes is a defect); set
+# HYPOTHESIS_PROFILE=explore to search with fresh randomness when hunting for new cases.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+hypothesis_settings.register_profile("explore", derandomize=False, database=None, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 __all__ = ["postgres_server"]
 

@@ -445,6 +445,8 @@ class LineConstraint:
             if self.known and not whole:
                 letters = r.letters_mask(spec, self.latest, self.prefix, self.syllables, False)
             go_on, end = self._roles()
+            if letters and self.repeats and not self.seed_word:  # "and and": a word never follows
+                go_on = end = False  # itself while a longer word can still be made of it
             marks: list[int] = []
             if go_on:
                 marks += r.space
@@ -466,8 +468,6 @@ class LineConstraint:
         """Whether the word so far, taken as whole, may go on inside the line / end it."""
         word, r, spec = self.prefix, self.rules, self.spec
         if not word or (self.known and word not in r.words and not self.seed_word):
-            return False, False
-        if self.repeats and not self.seed_word:  # "and and": a word never follows itself
             return False, False
         shape = shape_of(word)
         start = self.syllables

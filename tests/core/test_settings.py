@@ -131,8 +131,9 @@ async def test_my_model_and_form_and_a_poem_routed_elsewhere_drops_the_form(tang
         return await tang_app.core.handle(Invocation("discord", "7", "me", "7", command, args))
 
     menu = await say("model:tang", "settings")
-    assert "model: tang\nform: default (the model's own)" in menu.text
+    assert "model: tang\nform: default (regulated)" in menu.text
     assert [b.arg for b in (await say("form", "settings")).buttons] == [
+        "form=regulated",
         "form=jueju",
         "form=lushi",
         "reset=form",
