@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from sqlalchemy import text
 
@@ -12,15 +10,6 @@ from bot.storage.chat_rules import Rules
 from bot.storage.database import create_engine
 
 BEFORE, ADDED = "0002", "0003"  # the revision before the one that adds these tables, and that one
-
-
-@pytest.fixture
-async def storage(database_url: str) -> AsyncIterator[Storage]:
-    store = await Storage.open(database_url)
-    try:
-        yield store
-    finally:
-        await store.close()
 
 
 async def test_preferences_set_unset_clear_and_go_with_the_user(storage: Storage) -> None:

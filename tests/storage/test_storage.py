@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,15 +17,6 @@ from bot.storage import Storage, account, favourites, generations, jobs, migrate
 from bot.storage.database import create_engine
 from bot.storage.models import Base, Favourite, Generation, TrainingJob, User, utcnow
 from tests.support.postgres import PostgresServer
-
-
-@pytest.fixture
-async def storage(database_url: str) -> AsyncIterator[Storage]:
-    store = await Storage.open(database_url)
-    try:
-        yield store
-    finally:
-        await store.close()
 
 
 async def make_generation(storage: Storage, user_id: int, text: str = "O gentle night") -> Generation:
