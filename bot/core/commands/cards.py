@@ -19,7 +19,7 @@ from bot.core.commands.params import ID
 from bot.core.context import Context
 from bot.core.generation import footer
 from bot.core.lookup import chosen_or_last
-from bot.core.registry import Command, Registry
+from bot.core.registry import Commands
 from bot.core.types import CommandSpec, Reply
 
 CARD_TTL_S = 3600.0
@@ -43,6 +43,10 @@ def _draw(text: str, caption: str, target: Path) -> Path:
     return render_card(text, caption, target)
 
 
+COMMANDS = Commands()
+
+
+@COMMANDS.command(CommandSpec("card", "Your last (or a given) poem as a picture to share", [ID]))
 async def card(ctx: Context, args: Args) -> Reply:
     row = await chosen_or_last(ctx, args.integer("id"))
     caption = footer(row)
@@ -50,7 +54,4 @@ async def card(ctx: Context, args: Args) -> Reply:
     return Reply(caption, image=path)
 
 
-def register(registry: Registry) -> None:
-    registry.add(
-        Command(CommandSpec("card", "Your last (or a given) poem as a picture to share", [ID]), card)
-    )
+register = COMMANDS.register

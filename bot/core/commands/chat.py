@@ -18,7 +18,7 @@ from bot.core.commands.menus import choice, spoken
 from bot.core.context import Context
 from bot.core.errors import UserError
 from bot.core.i18n import N_, _
-from bot.core.registry import Command, Registry
+from bot.core.registry import Commands
 from bot.core.types import Button, CommandSpec, ParamSpec, Reply
 from bot.storage import chat_rules
 from bot.storage.chat_rules import Rules
@@ -45,6 +45,25 @@ NOT_ADMIN_SERVER = N_("Only members with Manage Server can change this server's 
 SCOPES = ("here", "server")
 
 
+DECLARED = Commands()  # ("COMMANDS" names the commands setting here)
+
+
+@DECLARED.command(
+    CommandSpec(
+        CHAT_COMMAND,
+        "What Bardling may do in this chat (its admins change it)",
+        [
+            ParamSpec("setting", "who, cooldown, commands or reset, optionally with a value"),
+            *OPTIONS,
+            ParamSpec(
+                "scope",
+                "here (this channel) or server (every channel of this Discord server)",
+                choices=SCOPES,
+            ),
+        ],
+    ),
+    greedy="setting",
+)
 async def chat(ctx: Context, args: Args) -> Reply:
     asked, value = spoken(args.text("setting"), OPTIONS, extra=(RESET, COMMANDS))
     chosen: dict[str, Any] = {p.name: args.values[p.name] for p in OPTIONS if p.name in args.values}
@@ -180,23 +199,4 @@ def _commands_menu(ctx: Context, rules: Rules, note: str = "") -> Reply:
     return Reply("\n".join(lines), buttons=buttons)
 
 
-def register(registry: Registry) -> None:
-    registry.add(
-        Command(
-            CommandSpec(
-                CHAT_COMMAND,
-                "What Bardling may do in this chat (its admins change it)",
-                [
-                    ParamSpec("setting", "who, cooldown, commands or reset, optionally with a value"),
-                    *OPTIONS,
-                    ParamSpec(
-                        "scope",
-                        "here (this channel) or server (every channel of this Discord server)",
-                        choices=SCOPES,
-                    ),
-                ],
-            ),
-            chat,
-            greedy="setting",
-        )
-    )
+register = DECLARED.register

@@ -19,7 +19,7 @@ from bot.core.commands.params import FORM, LENGTH, MODEL, TEMPERATURE
 from bot.core.context import Context
 from bot.core.errors import UserError
 from bot.core.i18n import N_, _
-from bot.core.registry import Command, Registry
+from bot.core.registry import Commands
 from bot.core.types import Button, CommandSpec, ParamSpec, Reply
 from bot.engine.api import ModelInfo
 from bot.storage import preferences
@@ -65,6 +65,21 @@ How to delete: /unfav <id> drops a favourite, /settings reset your settings, and
 everything about you (after you confirm; your past retraining jobs lose your name).""")
 
 
+COMMANDS = Commands()
+
+
+@COMMANDS.command(
+    CommandSpec(
+        SETTINGS,
+        "Your defaults for /poem: model, form, temperature, length",
+        [
+            ParamSpec("setting", "A setting to choose with buttons, a setting and its value, or “reset”"),
+            *OPTIONS,
+            ParamSpec(RESET, "A setting to set back to its default, or “all”"),
+        ],
+    ),
+    greedy="setting",
+)
 async def settings(ctx: Context, args: Args) -> Reply:
     asked, value = spoken(args.text("setting"), OPTIONS, extra=(RESET,))
     chosen: dict[str, Any] = {name: args.values[name] for name in FIELDS if name in args.values}
@@ -171,30 +186,9 @@ async def _menu(ctx: Context, name: str) -> Reply:
     return Reply(text, buttons=[*buttons, Button(_("↩ Default"), SETTINGS, f"{RESET}={name}")])
 
 
+@COMMANDS.command(CommandSpec("privacy", "What Bardling stores about you, for how long, how to delete it"))
 async def privacy(ctx: Context, args: Args) -> Reply:
     return Reply(_(PRIVACY))
 
 
-def register(registry: Registry) -> None:
-    registry.add(
-        Command(
-            CommandSpec(
-                SETTINGS,
-                "Your defaults for /poem: model, form, temperature, length",
-                [
-                    ParamSpec(
-                        "setting", "A setting to choose with buttons, a setting and its value, or “reset”"
-                    ),
-                    *OPTIONS,
-                    ParamSpec(RESET, "A setting to set back to its default, or “all”"),
-                ],
-            ),
-            settings,
-            greedy="setting",
-        )
-    )
-    registry.add(
-        Command(
-            CommandSpec("privacy", "What Bardling stores about you, for how long, how to delete it"), privacy
-        )
-    )
+register = COMMANDS.register
