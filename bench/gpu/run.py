@@ -1,4 +1,5 @@
-"""A GPU session's work in one call: install, prove CUDA, GPU tests, benchmarks, training, export, evaluation.
+"""Everything a short GPU window is for, in one call: install, prove CUDA, GPU tests, benchmarks,
+training, export, evaluation.
 
     bench/gpu/run.sh OUTDIR            # a Linux machine with one NVIDIA GPU; see bench/gpu/README.md
     bench/gpu/run.sh --smoke OUTDIR    # the same stages on the CPU at toy sizes (the test suite runs it)

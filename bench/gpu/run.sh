@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One GPU session's work in one call; see bench/gpu/README.md.
+# Everything a short GPU window is for, in one call; see bench/gpu/README.md.
 #   bench/gpu/run.sh [--smoke] OUTDIR [--budget-s 540] [--wheelhouse DIR] [--ort-wheel WHEEL_OR_PARTS] ...
 # PYTHON picks the interpreter (default python3): the one that has PyTorch and CUDA.
 set -euo pipefail

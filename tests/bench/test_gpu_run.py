@@ -1,5 +1,5 @@
 """``bench/gpu/run.sh --smoke``: every stage of the GPU run, on the CPU at toy sizes, so the script
-that a scarce GPU session runs in one call cannot rot between such sessions."""
+that a scarce GPU window runs in one call cannot rot between such windows."""
 
 from __future__ import annotations
 
