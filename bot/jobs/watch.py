@@ -1,9 +1,12 @@
-"""Follow swaps made by other processes: every bot process watches ``<models_dir>/<name>/active``.
+"""Follow swaps made by other processes: every bot process watches ``<models_dir>/<name>/``.
 
 A retrain or ``bardling jobs rollback`` in another process (or on another machine sharing the
 models directory) changes which version a model serves by replacing its ``active`` file
-atomically. This watch looks at those files' modification times every poll and, when any
-appeared, disappeared or was replaced, has the engine rescan, so the new choice is served here too.
+atomically (or removing it: back to the bundled version), and every swap rewrites its ``history``.
+This watch looks at both files' modification times and inodes every poll and, when any appeared,
+disappeared or was replaced, has the engine rescan, so the new choice is served here too. Watching
+``history`` as well catches a pin that came and went between two polls (a retrain here, a rollback
+to the bundled version there): the ``active`` files alone look the same before and after.
 It runs in every process, whether or not it runs the job worker.
 """
 
@@ -13,12 +16,12 @@ import asyncio
 import contextlib
 import logging
 
-from bot.engine.registry import ACTIVE_FILE
+from bot.engine.registry import ACTIVE_FILE, HISTORY_FILE
 from bot.jobs.versions import ModelVersions
 
 log = logging.getLogger(__name__)
 
-Snapshot = dict[str, tuple[int, int]]  # model name → (mtime_ns, inode) of its ``active`` file
+Snapshot = dict[str, tuple[int, int]]  # "<model>/<file>" → (mtime_ns, inode) of its active or history file
 
 
 class ActiveFilesWatch:
@@ -61,8 +64,9 @@ class ActiveFilesWatch:
         if models_dir is None or not models_dir.is_dir():
             return {}
         found: Snapshot = {}
-        for path in models_dir.glob(f"*/{ACTIVE_FILE}"):
-            with contextlib.suppress(OSError):
-                stat = path.stat()
-                found[path.parent.name] = (stat.st_mtime_ns, stat.st_ino)
+        for watched in (ACTIVE_FILE, HISTORY_FILE):
+            for path in models_dir.glob(f"*/{watched}"):
+                with contextlib.suppress(OSError):
+                    stat = path.stat()
+                    found[f"{path.parent.name}/{watched}"] = (stat.st_mtime_ns, stat.st_ino)
         return found
