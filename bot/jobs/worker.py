@@ -66,6 +66,7 @@ NOTICE_STEPS = 10  # a progress notice at least every 10 %
 DEFAULT_PROGRAM = ("-c", "from bot.cli import app; app(prog_name='bardling')")
 HEARTBEAT_EVERY_S = 10.0  # a running job's row is touched at least this often
 HEARTBEAT_TIMEOUT_S = 120.0  # a running job whose heartbeat is older was left by a worker that died
+STOP_GRACE_S = 10.0  # how long a stop waits for a poll in progress to end before cutting it short
 
 
 class JobFailed(Exception):
@@ -112,6 +113,8 @@ class JobWorker:
         self._wake = asyncio.Event()
         self._lock = JobLock(settings.data_dir / LOCK_FILE)
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._job: TrainingJob | None = None  # the job being run, if any
         self._announce_after: dict[int, float] = {}  # job id → when to try telling its end again
         self.worker_id = worker_id(settings)
 
@@ -121,9 +124,19 @@ class JobWorker:
         self._task = asyncio.create_task(self._loop(), name="retrain-worker")
 
     async def stop(self) -> None:
-        """Stop the loop; a job it was running is killed and fails as interrupted."""
+        """Stop the loop; a job it was running is killed and fails as interrupted.
+
+        An idle worker is asked to leave and left to finish the poll it is in: a query cut short by
+        a cancel leaves its pooled connection to be reset during shutdown, which fails noisily.
+        """
         if self._task is not None:
-            self._task.cancel()
+            self._stopping = True
+            self._wake.set()
+            if self._job is None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(self._task), STOP_GRACE_S)
+            if not self._task.done():
+                self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
         self._lock.release()
@@ -133,7 +146,7 @@ class JobWorker:
         self._wake.set()
 
     async def _loop(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await self._announce_pending()
                 ran = await self.run_once()
@@ -151,10 +164,20 @@ class JobWorker:
             return False
         try:
             await self._fail_abandoned()
-            job = await self._claim()
+            job = None if self._stopping else await self._claim()
             if job is None:
                 return False
-            await self._run(job)
+            if self._stopping:  # claimed as the bot began to stop: back in the queue for the next start
+                await jobs.update_fields(
+                    self.storage, job.id, only_from=[JobState.RUNNING],
+                    state=JobState.QUEUED, started_at=None, message="", worker_id=None, heartbeat_at=None,
+                )  # fmt: skip
+                return False
+            self._job = job
+            try:
+                await self._run(job)
+            finally:
+                self._job = None
             return True
         finally:
             self._lock.release()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -189,6 +190,43 @@ async def test_a_restart_fails_the_job_it_interrupted(open_bot: OpenBot) -> None
     async with open_bot() as bot:
         job = await bot.job(1)
         assert job.state == "failed" and job.message == "interrupted: the bot stopped while it was running"
+
+
+async def test_stopping_cuts_no_query_short_and_a_job_claimed_meanwhile_stays_queued(
+    open_bot: OpenBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A query cancelled mid-way leaves its pooled connection to a noisy reset during shutdown, so
+    an idle worker finishes the poll it is in; a job it claims as the bot stops is put back."""
+    async with open_bot(run_jobs=False) as bot:
+        await bot.retrain("/retrain shakespeare steps:5")
+    claiming, release, outcome = asyncio.Event(), asyncio.Event(), []
+    real_claim = jobs.claim_next
+
+    async def slow_claim(*args: object, **kwargs: object) -> object:
+        claiming.set()
+        try:
+            await release.wait()
+            claimed = await real_claim(*args, **kwargs)  # type: ignore[arg-type]
+        except asyncio.CancelledError:
+            outcome.append("cancelled")
+            raise
+        outcome.append("claimed")
+        return claimed
+
+    monkeypatch.setattr(jobs, "claim_next", slow_claim)
+    opened = open_bot()
+    await opened.__aenter__()
+    await claiming.wait()
+    stopping = asyncio.create_task(opened.__aexit__(None, None, None))
+    await asyncio.sleep(0.05)  # the stop has begun: it waits for the poll
+    assert not stopping.done()
+    release.set()
+    await stopping
+    assert outcome == ["claimed"]
+    monkeypatch.undo()
+    async with open_bot(run_jobs=False) as bot:
+        job = await bot.job(1)
+        assert (job.state, job.worker_id, job.started_at) == ("queued", None, None)
 
 
 async def test_a_job_left_running_by_a_dead_process_fails_at_start_up(open_bot: OpenBot) -> None:
