@@ -19,8 +19,8 @@ DATA_LICENCES = {
     "shakespeare": "Tiny Shakespeare (A. Karpathy's char-rnn compilation): Shakespeare's plays, "
     "public-domain text.",
     "sonnets": "Shakespeare's Sonnets (1609), public-domain text, in the plain edition that ships with "
-    "the deeplearning.ai \"Sequence Models\" course material, whose packaging carries no stated licence.",
-    "dinos": "dinosaur genus names (facts) from the deeplearning.ai \"Sequence Models\" course material, "
+    'the deeplearning.ai "Sequence Models" course material, whose packaging carries no stated licence.',
+    "dinos": 'dinosaur genus names (facts) from the deeplearning.ai "Sequence Models" course material, '
     "which carries no stated licence; the corpus is fetched, never redistributed.",
     "tang": "Tang poems (《全唐诗》, public-domain text) from the digitised JSON of chinese-poetry "
     "(MIT licence, © 2016 JackeyGao), filtered and converted to simplified characters.",

@@ -157,4 +157,3 @@ def _preload_cuda_libraries() -> None:
         return
     with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(Exception):
         preload()
-

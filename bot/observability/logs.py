@@ -97,9 +97,7 @@ class RedactingFormatter(logging.Formatter):
         return self._pattern.sub(MASK, text) if self._pattern is not None else text
 
 
-def configure_logging(
-    level: str, fmt: Literal["text", "json"] = "text", secrets: Iterable[str] = ()
-) -> None:
+def configure_logging(level: str, fmt: Literal["text", "json"] = "text", secrets: Iterable[str] = ()) -> None:
     """Replace the root logger's handlers with one stderr handler in ``fmt`` that masks ``secrets``."""
     handler = logging.StreamHandler()
     handler.addFilter(RequestIdFilter())

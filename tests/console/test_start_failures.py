@@ -15,7 +15,6 @@ UNREACHABLE = "http://127.0.0.1:9"  # the discard port: nothing listens, the con
 TOKEN = "123456:never-shown-anywhere"
 
 
-
 @pytest.mark.parametrize("transport", ["telegram", "discord"])
 def test_an_unreachable_platform_is_one_line_and_a_failed_exit(
     tmp_path: Path,

@@ -73,7 +73,10 @@ def test_compose_runs_the_bot_beside_postgresql_with_a_cpu_and_a_gpu_profile() -
         assert bot["depends_on"]["postgres"]["condition"] == "service_healthy"
         assert bot["env_file"] == ".env" and bot["restart"] == "unless-stopped"
         # the password travels apart from the URL, so the bot can URL-encode it (any character is safe)
-        assert bot["environment"]["BARDLING_DATABASE_URL"] == "postgresql+asyncpg://bardling@postgres:5432/bardling"
+        assert (
+            bot["environment"]["BARDLING_DATABASE_URL"]
+            == "postgresql+asyncpg://bardling@postgres:5432/bardling"
+        )
         assert bot["environment"]["BARDLING_DATABASE_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
         assert "data:/var/lib/bardling" in bot["volumes"]
         assert all(port.startswith("127.0.0.1:") for port in bot["ports"])

@@ -14,7 +14,6 @@ from tests.transports.conftest import MakeSettings
 PASSWORD = 'pa@ss:w/rd"é'
 
 
-
 async def test_telegram_debug_logs_never_show_the_token(
     make_settings: MakeSettings,
     telegram_api: FakeTelegram,

@@ -49,7 +49,8 @@ def pick_model(ctx: Context, requested: str, kinds: tuple[str, ...], preferred: 
             raise UserError(
                 _(
                     "Model {model} is unavailable right now: {reason}",
-                    model=requested[:40], reason=reason,
+                    model=requested[:40],
+                    reason=reason,
                 )
             )
         if info is None:
@@ -57,7 +58,8 @@ def pick_model(ctx: Context, requested: str, kinds: tuple[str, ...], preferred: 
             raise UserError(
                 _(
                     "Unknown model “{model}”. Available: {names}.",
-                    model=requested[:40], names=names,
+                    model=requested[:40],
+                    names=names,
                 )
             )
         if info.kind not in kinds:
@@ -65,7 +67,9 @@ def pick_model(ctx: Context, requested: str, kinds: tuple[str, ...], preferred: 
             raise UserError(
                 _(
                     "{model} makes {kind} — use it with {other}.",
-                    model=info.name, kind=info.kind, other=other,
+                    model=info.name,
+                    kind=info.kind,
+                    other=other,
                 )
             )
         return info
@@ -75,7 +79,8 @@ def pick_model(ctx: Context, requested: str, kinds: tuple[str, ...], preferred: 
         raise UserError(
             _(
                 "Model {model} is unavailable right now: {reason}",
-                model=preferred, reason=broken[preferred],
+                model=preferred,
+                reason=broken[preferred],
             )
         )
     for kind in kinds:
@@ -176,7 +181,8 @@ def pick_form(info: ModelInfo, requested: str, mine: str | None = None) -> str |
         raise UserError(
             _(
                 "Unknown form “{form}”. Forms: {forms}.",
-                form=requested[:40], forms=", ".join(FORMS),
+                form=requested[:40],
+                forms=", ".join(FORMS),
             )
         )
     if form.name not in info.forms:
@@ -184,7 +190,9 @@ def pick_form(info: ModelInfo, requested: str, mine: str | None = None) -> str |
         raise UserError(
             _(
                 "{model} cannot write a {form} — it writes: {can}.",
-                model=info.name, form=form.name, can=can,
+                model=info.name,
+                form=form.name,
+                can=can,
             )
         )
     return form.name
@@ -223,7 +231,8 @@ async def again(ctx: Context, args: Args) -> Reply:
             raise UserError(
                 _(
                     "Model {model} is unavailable right now: {reason}",
-                    model=row.model, reason=reason,
+                    model=row.model,
+                    reason=reason,
                 )
             )
         raise UserError(_("Model {model} is no longer installed.", model=row.model))
