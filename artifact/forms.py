@@ -24,10 +24,17 @@ class Form:
     syllables: tuple[tuple[int, int], ...] = ()  # (fewest, most) syllables per line
     iambic: bool = False  # stress on the even syllables (da-DUM), primary stresses of longer words
     lines: tuple[int, ...] = ()  # Chinese forms: clause counts allowed
+    any_line: tuple[int, int] | None = None  # free verse: (fewest, most) syllables of each of its lines
 
     @property
     def free(self) -> bool:
         return not self.syllables and not self.lines
+
+    def line_syllables(self, line: int) -> tuple[int, int]:
+        """(fewest, most) syllables of line ``line`` (0-based)."""
+        if self.any_line is not None:
+            return self.any_line
+        return self.syllables[line]
 
     def rhyme_letter(self, line: int) -> str | None:
         """The rhyme group of line ``line`` (0-based), or None for an unrhymed line."""
@@ -76,7 +83,7 @@ FORMS: dict[str, Form] = {
         Form(
             "haiku", "three unrhymed lines of 5, 7 and 5 syllables", "latin", "---", ((5, 5), (7, 7), (5, 5))
         ),
-        Form("free", "the model's own lines, no rhyme or metre", "latin"),
+        Form("free", "the model's own lines, no rhyme or metre", "latin", any_line=(6, 12)),
         Form("regulated", "律诗 or 绝句, the shape drawn as often as the corpus has it", "han", lines=(4, 8)),
         Form("jueju", "绝句: four lines of 5 or 7 characters", "han", lines=(4,)),
         Form("lushi", "律诗: eight lines of 5 or 7 characters", "han", lines=(8,)),

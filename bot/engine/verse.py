@@ -14,7 +14,9 @@ lexicon word that starts with the letters so far can still take its place in the
 
 So every line a constraint lets finish keeps the form; the composer (``bot.engine.composer``)
 samples several such lines and keeps the one the model finds likeliest. Capitals inside words,
-brackets and stage-direction words are never written, so no speaker header or direction appears.
+brackets and stage-direction words are never written, so no speaker header or direction appears;
+inside a sentence a word opens in lower case, but for "I" (I'll, I'd…) and "O", which are always
+capitals (the lexicon holds no proper names: ``training.decoding``).
 """
 
 from __future__ import annotations
@@ -35,7 +37,6 @@ MID_MARKS = frozenset(",;:")  # may follow a word inside a line or at its end
 STAGE_WORDS = frozenset({"exeunt", "exit", "enter", "manet"})  # stage directions, never verse
 MASK_CACHE = 200_000  # cached letter sets per model version before the cache starts afresh
 MAX_LINE_CHARS = 160  # a line that runs past this (it cannot, with the lexicon's words) fails the form
-FREE_SYLLABLES = (6, 12)  # a line of free verse
 
 # (syllables, fits an iambic line starting on an even syllable, … on an odd one, feminine ending ok)
 Shape = tuple[int, bool, bool, bool]
@@ -73,6 +74,11 @@ class LineSpec:
         return True
 
 
+def always_capitalised(word: str) -> bool:
+    """ "I" (and I'll, I'd, …) and the vocative "O" take a capital wherever they stand."""
+    return word in ("i", "o") or word.partition(APOSTROPHE)[0] == "i"
+
+
 def shape_of(word: str) -> Shape:
     said = pronounce(word)
     return (
@@ -87,7 +93,7 @@ def line_specs(form: Form, lines: int | None = None) -> list[LineSpec]:
     """The spec of each line of ``form`` without its rhymes (which depend on the lines before)."""
     if form.free:
         count = lines or 1
-        return [LineSpec(*FREE_SYLLABLES, last=i == count - 1) for i in range(count)]
+        return [LineSpec(*form.line_syllables(i), last=i == count - 1) for i in range(count)]
     count = len(form.syllables)
     specs = []
     for i, (fewest, most) in enumerate(form.syllables):
@@ -138,7 +144,12 @@ class FormRules:
         self.commas = [i for i, p in enumerate(pieces) if p == ","]
         self.stops = [i for i, p in enumerate(pieces) if p in SENTENCE_ENDS]
         self.any_text = [i for i, p in enumerate(pieces) if p]  # the last resort of a line that is lost
-        # folded letter → its ids inside a word (lower case, the apostrophe) / opening one (any case)
+        # words written with a capital inside a sentence too, and every start of them
+        self.capital_words = sorted(w for w in self.words if always_capitalised(w))
+        self.capitalised = frozenset(w[:n] for w in self.capital_words for n in range(len(w) + 1))
+        self.upper_set = frozenset(self.upper_ids)
+        # folded letter → its ids inside a word (lower case, the apostrophe) / opening one inside a
+        # sentence (lower case; upper case too for "I" and "O") / opening one after a sentence end
         self.inner: dict[str, list[int]] = {}
         self.opening: dict[str, list[int]] = {}
         self.opening_capital: dict[str, list[int]] = {}
@@ -146,7 +157,8 @@ class FormRules:
             folded = fold(pieces[i])
             if not pieces[i].isupper():
                 self.inner.setdefault(folded, []).append(i)
-            self.opening.setdefault(folded, []).append(i)
+            if not pieces[i].isupper() or not self.capitals or folded in self.capitalised:
+                self.opening.setdefault(folded, []).append(i)
             if pieces[i].isupper() or not self.capitals:
                 self.opening_capital.setdefault(folded, []).append(i)
         for i in self.apostrophe:
@@ -166,6 +178,7 @@ class FormRules:
         self._spec_ids: dict[LineSpec, int] = {}
         # (spec id, a line's state) → (mask, allowed ids, whether the form is lost): see LineConstraint
         self.decided: dict[tuple[object, ...], tuple[np.ndarray, list[int], bool]] = {}
+        self.shouted: dict[tuple[int, int, str], bool] = {}  # (spec id, syllables, prefix): see _shouted_fits
         self._answerable: dict[Kind, frozenset[str]] = {}
         for word in self.words:
             said = pronounce(word)
@@ -394,6 +407,7 @@ class LineConstraint:
         self.seed_word = False  # the word so far was typed by the user: a whole word is not extended
         self.words: list[str] = []
         self.titled = True  # every word of the line so far is capitalised (a speaker's name, maybe)
+        self.shouted = False  # the word so far opened with a capital inside a sentence: "I", "O"
         self.chars = 0
         self.done = False
         self.failed = False  # the line could not keep the form (a user's word left no way on)
@@ -419,11 +433,13 @@ class LineConstraint:
             self.capital,
             self.titled,
             self.repeats,
+            self.shouted and not self.seed_word,
         )
         decided = self.rules.decided.get(key)
         if decided is None:
             if len(self.rules.decided) >= MASK_CACHE:
                 self.rules.decided.clear()
+                self.rules.shouted.clear()
             allowed, failed = self._allowed()
             decided = self.rules.decided[key] = (self.rules.mask(allowed), allowed, failed)
         self.failed = self.failed or decided[2]
@@ -439,11 +455,15 @@ class LineConstraint:
             out = (r.space if go_on else []) + (r.newline if end and not spec.last else [])
         elif not self.typed:
             out = r.letters_mask(spec, self.latest, "", self.syllables, self.capital)
+            if not self.capital and r.capitals:  # a capital inside a sentence: "I" or "O", where one fits
+                out = [i for i in out if i not in r.upper_set or self._shouted_fits(r.letter_of[i] or "")]
         else:
             whole = self.seed_word and (self.prefix in r.words or pronounce(self.prefix).known)
             letters = []
             if self.known and not whole:
                 letters = r.letters_mask(spec, self.latest, self.prefix, self.syllables, False)
+                if self.shouted and not self.seed_word:  # "I" goes on only to I'll, I'd, …, where one fits
+                    letters = [i for i in letters if self._shouted_fits(self.prefix + (r.letter_of[i] or ""))]
             go_on, end = self._roles()
             if letters and self.repeats and not self.seed_word:  # "and and": a word never follows
                 go_on = end = False  # itself while a longer word can still be made of it
@@ -464,14 +484,29 @@ class LineConstraint:
         """The word so far is the line's previous word."""
         return bool(self.words) and self.words[-1] == self.prefix
 
+    def _shouted_fits(self, prefix: str) -> bool:
+        """Some word always written with a capital ("I", "I'll", "O") begins with ``prefix`` and
+        can stand here, inside the line or ending it."""
+        key = (self.spec_id, self.syllables, prefix)
+        fits = self.rules.shouted.get(key)
+        if fits is None:
+            words = (w for w in self.rules.capital_words if w.startswith(prefix))
+            fits = self.rules.shouted[key] = any(any(self._roles_of(w, seed_word=False)) for w in words)
+        return fits
+
     def _roles(self) -> tuple[bool, bool]:
         """Whether the word so far, taken as whole, may go on inside the line / end it."""
-        word, r, spec = self.prefix, self.rules, self.spec
-        if not word or (self.known and word not in r.words and not self.seed_word):
+        if self.shouted and not self.seed_word and self.prefix not in self.rules.capital_words:
+            return False, False
+        return self._roles_of(self.prefix, seed_word=self.seed_word)
+
+    def _roles_of(self, word: str, *, seed_word: bool) -> tuple[bool, bool]:
+        r, spec = self.rules, self.spec
+        if not word or (self.known and word not in r.words and not seed_word):
             return False, False
         shape = shape_of(word)
         start = self.syllables
-        fits = self.seed_word or not spec.iambic or (shape[2] if start % 2 else shape[1])  # the user's
+        fits = seed_word or not spec.iambic or (shape[2] if start % 2 else shape[1])  # the user's
         # own words keep their place whatever their stress
         go_on = fits and start + shape[0] <= self.latest
         rhyme = pronounce(word).rhyme
@@ -481,7 +516,7 @@ class LineConstraint:
             ending = rhyme in r.answerable(spec)
         else:
             ending = True
-        if self.seed_word:
+        if seed_word:
             shape = (shape[0], True, True, True)
         end = ending and not is_function_word(word) and spec.fits(shape, start)
         return go_on, end
@@ -495,6 +530,7 @@ class LineConstraint:
         if letter is not None and (letter != APOSTROPHE or self.typed):
             if not self.typed:  # a word begins
                 self.titled = self.titled and piece.isupper()
+                self.shouted = piece.isupper() and not self.capital
             self.capital = False
             self.prefix += letter
             self.typed += piece

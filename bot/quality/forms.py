@@ -139,9 +139,10 @@ def measure(form: Form, texts: Iterable[str], dictionary: frozenset[str] | None)
     pairs = [p for lines in poems for p in rhyme_pairs(form, lines)]
     all_lines = [line for lines in poems for line in lines]
     at_count = [
-        form.syllables[i][0] <= syllables(line) <= form.syllables[i][1]
+        fewest <= syllables(line) <= most
         for lines in poems
-        for i, line in enumerate(lines[: len(form.syllables)])
+        for i, line in enumerate(lines if form.any_line is not None else lines[: len(form.syllables)])
+        for fewest, most in [form.line_syllables(i)]
     ]
     words = [w for line in all_lines for w in words_of(line)]
     count = len(poems) or 1

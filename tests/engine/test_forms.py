@@ -47,6 +47,8 @@ WORDS = [
     "art",
     "love",
 ]
+# names the shipped model's corpus is full of: a form never writes them (it would, in lower case)
+NAMES = {"romeo", "mercutio", "juliet", "warwick", "gloucester", "clarence", "york", "petruchio"}
 
 
 class LoopThread:
@@ -97,6 +99,22 @@ def check_form(form_name: str, result: GenerationResult) -> None:
         assert all(a != b for a, b in itertools.pairwise(group)), (group, result.text)  # never itself
     assert result.text.rstrip()[-1] in ".!?", result.text
     assert not is_function_word(WHOLE_WORD.findall(result.text)[-1]), result.text
+    assert not {w.lower() for w in WHOLE_WORD.findall(result.continuation)} & NAMES, result.text
+    assert not capitals_inside_sentences(result), result.text
+
+
+def capitals_inside_sentences(result: GenerationResult) -> list[str]:
+    """The generated words with a capital where a sentence goes on, other than I (I'll…) and O."""
+    found, offset, written_from = [], 0, len(result.text) - len(result.continuation)
+    for line in result.text.split("\n"):
+        for match in WHOLE_WORD.finditer(line):
+            before = line[: match.start()].rstrip()
+            word = match.group()
+            inside = before and before[-1] not in ".!?" and offset + match.start() >= written_from
+            if inside and word[0].isupper() and word not in ("I", "O") and not word.startswith("I'"):
+                found.append(word)
+        offset += len(line) + 1
+    return found
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -175,6 +193,12 @@ def test_the_users_words_are_kept_whole(served: LoopThread) -> None:
         assert result.continuation.startswith(" "), result.text
     emoji = served.generate(GenerationRequest("shakespeare", "🌹 O rose", rng_seed=3, form="haiku"))
     assert emoji.text.startswith("🌹 O rose") and emoji.dropped == ["🌹"]
+    for seed in ("Sweet Romeo, my Rose", "Farewell, Mercutio", "I think I'll"):  # names the form won't write
+        for rng_seed in range(2):
+            request = GenerationRequest("shakespeare", seed, rng_seed=rng_seed, form="quatrain")
+            result = served.generate(request)
+            assert result.text.startswith(seed)
+            check_form("quatrain", result)
 
 
 @pytest.mark.parametrize(
