@@ -32,6 +32,7 @@ from bot.engine.sequence import Sequence, Vocabulary
 from bot.engine.verse import FormRules, LineConstraint, LineSpec, line_specs, shape_of
 
 FREE_LINE_CHARS = 45  # about one line of free verse, to turn a length into a number of lines
+FREE_SEED_SLACK = 3  # syllables a free-verse seed line longer than the form's may still grow by
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,9 @@ class Composition:
         ``prompt`` primes the model (the seed's ids, or a start symbol); ``seed_ids`` are what it
         could read of the user's words (none when it could read nothing)."""
         newline = self.vocabulary.newline_id
-        specs = line_specs(self.form, max(1, round(params.max_tokens / FREE_LINE_CHARS)))
         seed_lines = _split(seed_ids, newline)
+        count = max(1, round(params.max_tokens / FREE_LINE_CHARS))
+        specs = line_specs(self.form, max(count, len(seed_lines)) if self.form.free else count)
         if len(seed_lines) > len(specs):
             raise InvalidRequestError(
                 f"the seed has {len(seed_lines)} lines; a {self.form.name} has {len(specs)}"
@@ -76,7 +78,7 @@ class Composition:
             constraint.feed_seed(ids)
             endings.append(constraint.last_word)
         first = len(seed_lines) - 1
-        self._opening(specs, first, endings, seed_lines[-1])  # refuses a seed line over the metre
+        specs[first] = self._opening(specs, first, endings, seed_lines[-1])  # or refuses the seed
         key = [rng_seed, zlib.crc32(seed_text.encode("utf-8", "surrogatepass"))]
         state: State | None = None
         lines: list[Line] = []
@@ -130,16 +132,23 @@ class Composition:
                 return rhymed
         return replace(spec, rhymable=2)
 
-    def _opening(self, specs: list[LineSpec], number: int, endings: list[str], ids: list[int]) -> None:
-        """Refuse a seed whose line already has more syllables than the form's line allows."""
+    def _opening(self, specs: list[LineSpec], number: int, endings: list[str], ids: list[int]) -> LineSpec:
+        """The spec of the line the seed opens. A seed whose line already has more syllables than
+        the form's line allows is refused — but in free verse, whose line length is only a habit,
+        that line is the user's: it may end with the seed or grow a little."""
+        spec = specs[number]
         constraint = self.rules.line(self._spec(specs, number, endings))
         constraint.feed_seed(ids)
-        most = specs[number].most
-        if constraint.syllables + (shape_of(constraint.prefix)[0] if constraint.typed else 0) > most:
+        most = spec.most
+        seeded = constraint.syllables + (shape_of(constraint.prefix)[0] if constraint.typed else 0)
+        if seeded > most and self.form.free:
+            return replace(spec, most=seeded + FREE_SEED_SLACK)
+        if seeded > most:
             raise InvalidRequestError(
                 f"line {number + 1} of a {self.form.name} has at most {most} syllables; "
                 "the seed's is longer — shorten it or choose another form"
             )
+        return spec
 
     async def _best(self, seqs: list[Sequence]) -> Sequence:
         try:

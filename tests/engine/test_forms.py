@@ -21,7 +21,7 @@ from artifact.forms import ENGLISH_FORMS, FORMS
 from artifact.lexicon import WHOLE_WORD
 from artifact.prosody import is_function_word, pronounce, rhymes
 from bot.engine import Engine
-from bot.engine.api import GenerationRequest, GenerationResult, InvalidRequestError
+from bot.engine.api import GenerationRequest, GenerationResult, InvalidRequestError, SamplingOverrides
 from bot.quality.forms import is_header_or_direction, lines_of, rhyme_pairs, scans_iambic, syllables
 
 SHIPPED = Path(__file__).resolve().parents[2] / "exported_models"
@@ -199,6 +199,21 @@ def test_the_users_words_are_kept_whole(served: LoopThread) -> None:
             result = served.generate(request)
             assert result.text.startswith(seed)
             check_form("quatrain", result)
+
+
+@pytest.mark.parametrize(
+    "seed",
+    [
+        "Romeo, Romeo, wherefore art thou Romeo?",  # 13 syllables: over the form's habit, not refused
+        "Two households, both alike in dignity, in fair Verona, where we lay our",
+        "one\ntwo\nthree\nfour\nfive\nsix",  # more lines than the length asked for
+    ],
+)
+def test_free_verse_takes_any_seed_as_typed(served: LoopThread, seed: str) -> None:
+    params = SamplingOverrides(max_tokens=100)
+    result = served.generate(GenerationRequest("shakespeare", seed, params=params, rng_seed=3, form="free"))
+    assert result.text.startswith(seed) and len(lines_of(result.text)) > seed.count("\n")
+    assert result.text.rstrip()[-1] in ".!?" and not is_function_word(WHOLE_WORD.findall(result.text)[-1])
 
 
 @pytest.mark.parametrize(
