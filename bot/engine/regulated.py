@@ -170,8 +170,22 @@ def _seed_clauses(seed: str) -> list[tuple[str, str]]:
         closed_ok = len(body) in CLAUSE_WIDTHS and mark in expected
         open_ok = not mark and len(body) <= max(widths or CLAUSE_WIDTHS)
         if not (closed_ok if mark else open_ok) or len(widths) > 1:
-            raise InvalidRequestError(f"the seed does not scan as Tang verse ({SCAN_HELP})")
+            hint = _punctuated(seed)
+            suggestion = f" — perhaps {hint}" if hint else ""
+            raise InvalidRequestError(f"the seed does not scan as Tang verse ({SCAN_HELP}){suggestion}")
     return parts
+
+
+def _punctuated(seed: str) -> str | None:
+    """An unpunctuated seed cut into whole clauses of 5 (else 7) characters, marks in turn, as a
+    suggestion: 床前明月光疑是地上霜 → 床前明月光，疑是地上霜。"""
+    if any(c in CLAUSE_MARKS for c in seed) or len(seed) > max(CLAUSE_COUNTS) * max(CLAUSE_WIDTHS):
+        return None
+    for width in CLAUSE_WIDTHS:
+        if len(seed) % width == 0 and len(seed) // width <= max(CLAUSE_COUNTS):
+            cut = [seed[i : i + width] for i in range(0, len(seed), width)]
+            return "".join(body + (COMMA if n % 2 == 0 else "。") for n, body in enumerate(cut))
+    return None
 
 
 def _seed_width(seed: list[tuple[str, str]], chars: int | None) -> int | None:

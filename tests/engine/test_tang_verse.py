@@ -161,6 +161,7 @@ LONG = "白日依山尽，黄河入海流。" * 5
         ("白日依山尽， 黄河入海流。", None, None, None, "without spaces"),
         ("白日依山尽。", None, None, None, "does not scan"),
         ("白日依山尽，黄河入海流入。", None, None, None, "does not scan"),
+        ("床前明月光疑是地上霜", None, None, None, "does not scan .* perhaps 床前明月光，疑是地上霜。$"),
         ("", "春夏秋韭", None, None, "cannot write 韭"),
         ("", "春夏秋a", None, None, "cannot write a"),
         ("", "春夏秋冬山高水长", "jueju", None, "8 characters makes a poem of 8 lines"),
