@@ -114,7 +114,7 @@ class Decoding(_Strict):
 
     lexicon: str | None = None
     lexicon_sha256: str | None = None
-    words: str | None = None  # whole words (``artifact.lexicon.WHOLE_WORD``) that verse forms write
+    words: str | None = None  # whole words (``lexicon.WHOLE_WORD``) verse forms write: no proper names
     words_sha256: str | None = None
     sentence_end: bool = False  # stop after a sentence ends near the length asked for, not mid-word
     line_capitals: bool = False  # a line starts with a capital, as verse does
