@@ -471,13 +471,21 @@ class LineConstraint:
             if go_on:
                 marks += r.space
                 if not is_function_word(self.prefix):
-                    marks += (r.mid_marks if not self.titled else r.commas) + r.stops
+                    marks += (r.mid_marks if not self.titled else r.commas) + self._stops_inside()
             if end:
                 marks += r.stops if spec.last else r.newline + r.mid_marks + r.stops
             out = letters + sorted(set(marks))
         if not out:  # only a user's word can lead here: end the line as it stands
             return (r.stops if spec.last else r.newline) or r.any_text, True
         return out, False
+
+    def _stops_inside(self) -> list[int]:
+        """Sentence ends after the word so far, inside the line: only where a word the vocabulary
+        can capitalise still fits after it (a model that never saw a capital Z cannot write
+        "Zealous", the one rhyme left)."""
+        after = self.syllables + shape_of(self.prefix)[0]
+        opens = self.rules.letters_mask(self.spec, self.latest, "", after, True)
+        return self.rules.stops if opens else []
 
     @property
     def repeats(self) -> bool:
