@@ -135,7 +135,7 @@ class FormRules:
         self.pieces = pieces
         self.words = frozenset(w for w in words.words if w not in STAGE_WORDS)
         letters = [i for i, p in enumerate(pieces) if is_letter(p)]
-        self.upper_ids = [i for i in letters if pieces[i].isupper()]
+        self.upper_ids = frozenset(i for i in letters if pieces[i].isupper())
         self.capitals = capitals and bool(self.upper_ids)
         self.apostrophe = [i for i, p in enumerate(pieces) if p == APOSTROPHE]
         self.space = [i for i, p in enumerate(pieces) if p == " "]
@@ -144,10 +144,9 @@ class FormRules:
         self.commas = [i for i, p in enumerate(pieces) if p == ","]
         self.stops = [i for i, p in enumerate(pieces) if p in SENTENCE_ENDS]
         self.any_text = [i for i, p in enumerate(pieces) if p]  # the last resort of a line that is lost
-        # words written with a capital inside a sentence too, and every start of them
+        # words written with a capital inside a sentence too ("I", "I'll", "O"), and their first letters
         self.capital_words = sorted(w for w in self.words if always_capitalised(w))
-        self.capitalised = frozenset(w[:n] for w in self.capital_words for n in range(len(w) + 1))
-        self.upper_set = frozenset(self.upper_ids)
+        capital_initials = {w[0] for w in self.capital_words}
         # folded letter → its ids inside a word (lower case, the apostrophe) / opening one inside a
         # sentence (lower case; upper case too for "I" and "O") / opening one after a sentence end
         self.inner: dict[str, list[int]] = {}
@@ -157,7 +156,7 @@ class FormRules:
             folded = fold(pieces[i])
             if not pieces[i].isupper():
                 self.inner.setdefault(folded, []).append(i)
-            if not pieces[i].isupper() or not self.capitals or folded in self.capitalised:
+            if not pieces[i].isupper() or not self.capitals or folded in capital_initials:
                 self.opening.setdefault(folded, []).append(i)
             if pieces[i].isupper() or not self.capitals:
                 self.opening_capital.setdefault(folded, []).append(i)
@@ -456,7 +455,7 @@ class LineConstraint:
         elif not self.typed:
             out = r.letters_mask(spec, self.latest, "", self.syllables, self.capital)
             if not self.capital and r.capitals:  # a capital inside a sentence: "I" or "O", where one fits
-                out = [i for i in out if i not in r.upper_set or self._shouted_fits(r.letter_of[i] or "")]
+                out = [i for i in out if i not in r.upper_ids or self._shouted_fits(r.letter_of[i] or "")]
         else:
             whole = self.seed_word and (self.prefix in r.words or pronounce(self.prefix).known)
             letters = []
